@@ -1,0 +1,6 @@
+package dev.cordon.capabilities.vfs;
+
+/** Whether a mounted tree may be changed by the guest. */
+public enum Access {
+    READ_ONLY, READ_WRITE
+}

@@ -1,0 +1,2 @@
+/** Applications built on Cordon. The scripts in {@code examples/scripts} run with {@code ./cordon run}. */
+package dev.cordon.examples;

@@ -1,0 +1,131 @@
+"""Runs once in every fresh sandbox before the guest's code.
+
+GraalPy denies processes, sockets, threads and signals by permission, but several of those
+denials reach Python as internal host errors that guest code cannot catch. Here the entry
+points are replaced, before any module that copies them is imported, with functions that
+raise the exception a real operating system would (PermissionError for a forbidden process,
+socket or signal; RuntimeError for a thread, as CPython does when none can be started) and
+record the denial in the call's audit trail. Code that reaches an original entry point some
+other way still gets no authority: the host turns the internal error into a clean result.
+"""
+
+import sys
+
+_STDLIB_ONLY = object()
+
+
+def install(bridge):
+    import cordon
+    cordon._bridge = bridge
+
+    def deny(category, action, target=""):
+        bridge.deny(category, action, str(target)[:200])
+
+    def permission_error(category, action, what):
+        def refuse(*args, **kwargs):
+            deny(category, action, args[0] if args else "")
+            raise PermissionError(1, "Operation not permitted: %s is not available in the sandbox" % what)
+        refuse.__name__ = action
+        refuse.__qualname__ = action
+        return refuse
+
+    # Processes: os.system, os.kill, the exec and spawn families, subprocess (via _posixsubprocess).
+    import posix
+    for name in ("system", "kill", "killpg", "execv", "execve", "fork", "forkpty", "posix_spawn",
+                 "posix_spawnp", "spawnv", "spawnve", "popen", "waitpid", "wait", "wait3", "wait4",
+                 "setsid", "setpgid", "setuid", "setgid", "seteuid", "setegid", "nice", "pidfd_open",
+                 "register_at_fork"):
+        if hasattr(posix, name):
+            setattr(posix, name, permission_error("process", name, "process control"))
+    # An empty environment: os.environ is built from posix.environ on first import of os.
+    posix.environ.clear()
+    try:
+        import _posixsubprocess
+        _posixsubprocess.fork_exec = permission_error("process", "fork_exec", "process creation")
+    except ImportError:
+        pass
+
+    # Network: no socket can be created and no name resolved.
+    try:
+        import _socket
+        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo",
+                     "socketpair", "fromfd", "dup"):
+            if hasattr(_socket, name):
+                setattr(_socket, name, permission_error("network", name, "network access"))
+        base = _socket.socket
+        refuse_socket = permission_error("network", "socket", "network access")
+
+        class socket(base):
+            __slots__ = ()
+
+            def __init__(self, *args, **kwargs):
+                refuse_socket(*args, **kwargs)
+
+        socket.__module__ = "_socket"
+        _socket.socket = socket
+        _socket.SocketType = socket
+    except ImportError:
+        pass
+
+    # Threads: the guest runs on the single thread Cordon gives it.
+    import _thread
+
+    def no_thread(*args, **kwargs):
+        deny("thread", "start_new_thread")
+        raise RuntimeError("can't start new thread")
+
+    for name in ("start_new_thread", "start_new", "start_joinable_thread"):
+        if hasattr(_thread, name):
+            setattr(_thread, name, no_thread)
+    if hasattr(_thread, "interrupt_main"):
+        _thread.interrupt_main = permission_error("signal", "interrupt_main", "signal delivery")
+
+    # Signals and watchdogs that would need a host thread or a host signal.
+    try:
+        import _signal
+        for name in ("signal", "alarm", "setitimer", "pthread_kill", "pthread_sigmask", "raise_signal",
+                     "siginterrupt", "set_wakeup_fd"):
+            if hasattr(_signal, name):
+                setattr(_signal, name, permission_error("signal", name, "signal handling"))
+    except ImportError:
+        pass
+    try:
+        import faulthandler
+        for name in ("dump_traceback_later", "register", "enable"):
+            if hasattr(faulthandler, name):
+                setattr(faulthandler, name, permission_error("signal", "faulthandler." + name,
+                                                             "fault handling"))
+    except ImportError:
+        pass
+
+    return describe
+
+
+def describe(exc, source=None, filename=None):
+    """[type name, str(exc), traceback text] for an exception that escaped the guest's code.
+
+    The host calls this with the exception object, and the guest's source and its name so that
+    the traceback can quote its lines. Frames of this module are left out, so a refused
+    os.system shows the guest's call and not Cordon's refusal function. Type names follow
+    Python's traceback: qualified by module, except for builtins and __main__.
+    """
+    cls = type(exc)
+    module = getattr(cls, "__module__", "builtins")
+    name = cls.__qualname__ if module in ("builtins", "__main__") else "%s.%s" % (module, cls.__qualname__)
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<exception str() failed>"
+    try:
+        import linecache
+        import traceback
+        if source is not None and filename:
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+        text = "".join(traceback.format_list(frames))
+        if text:
+            text = "Traceback (most recent call last):\n" + text
+        text += "".join(traceback.format_exception_only(cls, exc))
+    except BaseException:
+        text = "%s: %s\n" % (name, message) if message else name + "\n"
+    return [name, message, text]

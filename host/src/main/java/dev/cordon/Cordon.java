@@ -1,0 +1,261 @@
+package dev.cordon;
+
+import dev.cordon.capabilities.Capability;
+import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.graalpy.GraalPyRuntime;
+import dev.cordon.internal.Watchdog;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The entry point: runs untrusted Python with the capabilities each call grants.
+ *
+ * <pre>{@code
+ * try (Cordon cordon = Cordon.builder().build()) {
+ *     ExecutionResult r = cordon.run(Execution.builder().code("print(6 * 7)").build());
+ *     r.status();   // OK
+ *     r.stdout();   // "42\n"
+ * }
+ * }</pre>
+ *
+ * <p>A {@code Cordon} is thread-safe and meant to live as long as the application: it holds one shared
+ * polyglot engine (parsed code is shared between calls), one watchdog thread, and a bounded pool of guest
+ * threads. Every call gets a fresh, isolated interpreter context that is closed when the call ends.
+ * {@link #run} never throws because of anything the guest did; it throws only when the host program
+ * misuses it (a grant naming a mount that does not exist, for example).
+ */
+public final class Cordon implements AutoCloseable {
+
+    private final GraalPyRuntime runtime;
+    private final Map<VirtualPath, HostTree> mounts;
+    private final Path dataDir;
+    private final Limits defaultLimits;
+    private final Duration grace;
+    private final Watchdog watchdog = new Watchdog();
+    private final ThreadPoolExecutor guests;
+    private volatile boolean closed;
+
+    private Cordon(Builder b) {
+        this.runtime = new GraalPyRuntime();
+        this.mounts = Map.copyOf(b.mounts);
+        this.dataDir = b.dataDir;
+        this.defaultLimits = b.defaultLimits;
+        this.grace = b.grace;
+        this.guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, b.maxQueuedRuns)), new GuestThreads());
+        this.guests.allowCoreThreadTimeOut(true);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs one call and returns when it has ended, or when a limit was reached and the grace period
+     * passed, whichever is first. Never throws for anything the guest did.
+     *
+     * @throws IllegalArgumentException if the execution is granted a mount this Cordon does not have, or a
+     *                                  capability this version does not provide
+     */
+    public ExecutionResult run(Execution execution) {
+        Objects.requireNonNull(execution, "execution");
+        checkGrants(execution.grants());
+        if (closed) {
+            return ExecutionResult.rejected("this Cordon is closed");
+        }
+        Limits limits = execution.limits() != null ? execution.limits() : defaultLimits;
+        GuestCall call = new GuestCall(this, execution, limits);
+        return call.submit();
+    }
+
+    /**
+     * Opens a session: consecutive calls of one principal that share one interpreter context, for an
+     * interactive prompt. Module state, globals and imports carry over from call to call; a limit or an
+     * internal error discards the context, and the next call starts a fresh one.
+     */
+    public Session session(String principal, Grants grants) {
+        checkGrants(grants);
+        return new Session(this, principal, grants);
+    }
+
+    void checkGrants(Grants grants) {
+        for (Capability c : grants.capabilities()) {
+            switch (c.kind()) {
+                case READ_MOUNT -> {
+                    if (!mounts.containsKey(VirtualPath.of(c.argument()))) {
+                        throw new IllegalArgumentException("granted " + c + " but no mount is declared at "
+                                + c.argument());
+                    }
+                }
+                case TMP, GATEWAY -> throw new IllegalArgumentException("capability " + c
+                        + " is not supported by this version of Cordon");
+            }
+        }
+    }
+
+    /** Where principals' persistent state lives. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    GraalPyRuntime runtime() {
+        return runtime;
+    }
+
+    Map<VirtualPath, HostTree> mounts() {
+        return mounts;
+    }
+
+    Limits defaultLimits() {
+        return defaultLimits;
+    }
+
+    Duration grace() {
+        return grace;
+    }
+
+    Watchdog watchdog() {
+        return watchdog;
+    }
+
+    ThreadPoolExecutor guests() {
+        return guests;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Stops accepting calls, cancels running ones and releases the engine. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        guests.shutdownNow();
+        try {
+            guests.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        watchdog.close();
+        try {
+            runtime.close();
+        } catch (RuntimeException e) {
+            // Contexts still draining keep the engine busy; it is released when they end.
+        }
+    }
+
+    /** Guest code runs on platform threads with a deep stack, never on virtual threads. */
+    private static final class GuestThreads implements ThreadFactory {
+        private final AtomicInteger next = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(null, r, "cordon-guest-" + next.incrementAndGet(), 64L << 20);
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    /** Configures a {@link Cordon}. */
+    public static final class Builder {
+        private final Map<VirtualPath, HostTree> mounts = new LinkedHashMap<>();
+        private Path dataDir = Path.of("var", "cordon");
+        private Limits defaultLimits = Limits.DEFAULT;
+        private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+        private int maxQueuedRuns = 64;
+        private Duration grace = Duration.ofMillis(500);
+        private Backend backend = Backend.graalPy();
+
+        private Builder() {
+        }
+
+        /**
+         * Declares a host directory the guest may see at {@code mountPoint} when a call is granted
+         * {@code fs.read:<mountPoint>}. Host symbolic links that lead out of the directory are not followed.
+         *
+         * @throws IllegalArgumentException if the mount point is reserved ({@code /}, {@code /usr/lib}),
+         *                                  already used, or the access is not READ_ONLY
+         */
+        public Builder mount(String mountPoint, Path hostDirectory, Access access) {
+            VirtualPath point = VirtualPath.of(mountPoint);
+            if (point.isRoot() || GraalPyRuntime.isReserved(point)
+                    || point.startsWith(VirtualPath.of("/tmp")) || VirtualPath.of("/tmp").startsWith(point)) {
+                throw new IllegalArgumentException("mount point " + point + " is reserved by the sandbox");
+            }
+            if (access != Access.READ_ONLY) {
+                throw new IllegalArgumentException("only READ_ONLY mounts are supported; /tmp is the writable place");
+            }
+            if (mounts.putIfAbsent(point, new HostTree(hostDirectory)) != null) {
+                throw new IllegalArgumentException("mount point " + point + " is declared twice");
+            }
+            return this;
+        }
+
+        /** Where principals' persistent state lives (default {@code var/cordon}, created on first use). */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /** The limits of calls that set none. */
+        public Builder defaultLimits(Limits limits) {
+            this.defaultLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** How many calls may run at once (default: twice the processors, at least 2). */
+        public Builder maxConcurrentRuns(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1");
+            }
+            this.maxConcurrentRuns = n;
+            return this;
+        }
+
+        /** How many calls may wait for a free slot; past that a call is REJECTED at once (default 64). */
+        public Builder maxQueuedRuns(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxQueuedRuns must not be negative");
+            }
+            this.maxQueuedRuns = n;
+            return this;
+        }
+
+        /**
+         * How long past a limit the caller waits for the guest to stop before it gets its result anyway
+         * (default 500 ms). A guest stuck in uninterruptible work keeps its thread until it stops.
+         */
+        public Builder grace(Duration grace) {
+            this.grace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Starts the engine. This takes seconds the first time in a JVM. */
+        public Cordon build() {
+            if (!(backend instanceof Backend.GraalPy)) {
+                throw new IllegalArgumentException("unsupported backend " + backend);
+            }
+            return new Cordon(this);
+        }
+    }
+}

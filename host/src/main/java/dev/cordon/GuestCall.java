@@ -1,0 +1,176 @@
+package dev.cordon;
+
+import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.Capability;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.graalpy.GraalPySandbox;
+import dev.cordon.internal.CappedOutput;
+import dev.cordon.internal.RunMonitor;
+import dev.cordon.internal.Sizes;
+import dev.cordon.internal.Watchdog;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One call from submission to result. The guest's code runs on a guest thread; the caller waits for
+ * whichever comes first: the guest finishing, or a limit reached plus the grace period (the guest may be
+ * inside work that cannot be interrupted at once; it keeps its thread until it stops, and its context is
+ * closed then).
+ */
+final class GuestCall {
+
+    private final Cordon cordon;
+    private final Execution execution;
+    private final Session session;
+    private final boolean interactive;
+    private final RunMonitor monitor;
+    private final AuditTrail audit = new AuditTrail();
+    private final CappedOutput stdout;
+    private final CappedOutput stderr;
+    private final CompletableFuture<ExecutionResult> done = new CompletableFuture<>();
+    private volatile long prepareNanos;
+
+    GuestCall(Cordon cordon, Execution execution, Limits limits) {
+        this(cordon, execution, limits, null, false);
+    }
+
+    GuestCall(Cordon cordon, Execution execution, Limits limits, Session session, boolean interactive) {
+        this.cordon = cordon;
+        this.execution = execution;
+        this.session = session;
+        this.interactive = interactive;
+        this.monitor = new RunMonitor(limits);
+        this.stdout = new CappedOutput(limits.outputBytes(), execution.stdoutTee(),
+                () -> monitor.trip(Status.OUTPUT_LIMIT, "stdout went past the output limit of "
+                        + Sizes.format(limits.outputBytes())));
+        this.stderr = new CappedOutput(limits.outputBytes(), execution.stderrTee(),
+                () -> monitor.trip(Status.OUTPUT_LIMIT, "stderr went past the output limit of "
+                        + Sizes.format(limits.outputBytes())));
+    }
+
+    ExecutionResult submit() {
+        Watchdog.Tick tick = this::tick;
+        cordon.watchdog().watch(tick);
+        try {
+            try {
+                cordon.guests().execute(this::runOnGuestThread);
+            } catch (RejectedExecutionException e) {
+                return ExecutionResult.rejected(cordon.closed() ? "this Cordon is closed"
+                        : "too many calls at once: " + cordon.guests().getActiveCount() + " running and "
+                        + cordon.guests().getQueue().size() + " waiting");
+            }
+            try {
+                return done.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                monitor.trip(Status.TIMEOUT, "the caller was interrupted");
+                return result(null, Status.TIMEOUT);
+            } catch (ExecutionException e) {
+                return internal(e.getCause());
+            }
+        } finally {
+            cordon.watchdog().unwatch(tick);
+        }
+    }
+
+    /** Called by the watchdog: checks the limits, and answers the caller once the grace period is over. */
+    private void tick(long now) {
+        monitor.check(now);
+        if (monitor.tripped() != null && !done.isDone()
+                && now - monitor.trippedNanos() >= cordon.grace().toNanos()) {
+            done.complete(result(null, monitor.tripped()));
+        }
+    }
+
+    private void runOnGuestThread() {
+        if (done.isDone()) {
+            return;
+        }
+        long start = System.nanoTime();
+        GraalPySandbox sandbox = null;
+        try {
+            sandbox = session != null ? session.sandbox() : openSandbox();
+            GraalPySandbox s = sandbox;
+            monitor.onTrip(s::cancel);
+            sandbox.bind(execution.openStdin(), stdout, stderr, execution.paramsJson(),
+                    monitor.limits().outputBytes(), audit);
+            prepareNanos = System.nanoTime() - start;
+            GraalPySandbox.Outcome outcome;
+            monitor.begin();
+            try {
+                outcome = sandbox.run(execution.code(), execution.sourceName(), interactive);
+            } finally {
+                monitor.end();
+            }
+            done.complete(result(outcome, monitor.tripped(), sandbox.value()));
+        } catch (Throwable t) {
+            done.complete(internal(t));
+        } finally {
+            if (sandbox != null && (session == null || !sandbox.usable())) {
+                sandbox.close();
+            }
+        }
+    }
+
+    private GraalPySandbox openSandbox() {
+        return GraalPySandbox.open(cordon.runtime(), fileSystem(cordon, execution, audit), audit);
+    }
+
+    /** The filesystem a call sees: the sandbox's own layout plus the mounts it was granted. */
+    static VirtualFileSystem fileSystem(Cordon cordon, Execution execution, AuditTrail audit) {
+        VirtualFileSystem.Builder fs = cordon.runtime().baseFileSystem().audit(audit);
+        for (Capability c : execution.grants().capabilities()) {
+            if (c.kind() == Capability.Kind.READ_MOUNT) {
+                VirtualPath point = VirtualPath.of(c.argument());
+                fs.mount(point.toString(), cordon.mounts().get(point));
+                audit.allowed("fs", "mount", point.toString());
+            }
+        }
+        return fs.build();
+    }
+
+    private ExecutionResult result(GraalPySandbox.Outcome outcome, Status tripped) {
+        return result(outcome, tripped, null);
+    }
+
+    private ExecutionResult result(GraalPySandbox.Outcome outcome, Status tripped, Object value) {
+        Status status;
+        GuestError error;
+        if (tripped != null) {
+            status = tripped;
+            error = new GuestError(limitErrorType(tripped), monitor.reason(), "");
+        } else if (outcome != null) {
+            status = outcome.status();
+            error = outcome.error();
+        } else {
+            status = Status.INTERNAL;
+            error = new GuestError("InternalError", "the call ended without an outcome", "");
+        }
+        Usage usage = new Usage(monitor.wallNanos() / 1_000_000, monitor.cpuNanos() / 1_000_000,
+                monitor.allocatedBytes(), stdout.total(), stderr.total(), prepareNanos / 1_000_000);
+        return new ExecutionResult(status, stdout.text(), stdout.truncated(), stderr.text(), stderr.truncated(),
+                status == Status.OK || status == Status.ERROR ? value : null, error, usage, audit.events());
+    }
+
+    private ExecutionResult internal(Throwable t) {
+        GuestError error = new GuestError("InternalError", "Cordon failed to run the call: "
+                + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()), "");
+        Usage usage = new Usage(monitor.wallNanos() / 1_000_000, monitor.cpuNanos() / 1_000_000,
+                monitor.allocatedBytes(), stdout.total(), stderr.total(), prepareNanos / 1_000_000);
+        return new ExecutionResult(Status.INTERNAL, stdout.text(), stdout.truncated(), stderr.text(),
+                stderr.truncated(), null, error, usage, audit.events());
+    }
+
+    private static String limitErrorType(Status status) {
+        return switch (status) {
+            case TIMEOUT -> "TimeoutError";
+            case CPU_LIMIT -> "CPULimitExceeded";
+            case MEMORY_LIMIT -> "MemoryError";
+            case OUTPUT_LIMIT -> "OutputLimitExceeded";
+            default -> status.name();
+        };
+    }
+}

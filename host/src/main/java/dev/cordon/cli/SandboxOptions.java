@@ -1,0 +1,80 @@
+package dev.cordon.cli;
+
+import dev.cordon.Cordon;
+import dev.cordon.Execution;
+import dev.cordon.Limits;
+import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.internal.Durations;
+import dev.cordon.internal.Sizes;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The options {@code run} and {@code repl} share: who runs, with what, within which limits. */
+final class SandboxOptions {
+
+    @Option(names = "--principal", paramLabel = "NAME", description = "Whose authority the code runs with (default: anonymous).")
+    String principal = "anonymous";
+
+    @Option(names = "--grant", paramLabel = "CAP", description = "Grant a capability: fs.tmp, fs.read:/MOUNT, gateway:SERVICE. Repeatable.")
+    List<String> grants = new ArrayList<>();
+
+    @Option(names = "--param", paramLabel = "KEY=VALUE", description = "A parameter the code reads as cordon.params[KEY]. Repeatable.")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(names = "--mount", paramLabel = "VPATH=HOSTDIR", description = "Mount a host directory read-only at VPATH; grant it with --grant fs.read:VPATH. Repeatable.")
+    Map<String, Path> mounts = new LinkedHashMap<>();
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where principals' persistent state lives (default: var/cordon).")
+    Path dataDir;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-time limit, such as 500ms, 2s, 1m (default: 10s).")
+    String timeout;
+
+    @Option(names = "--cpu-time", paramLabel = "DURATION", description = "CPU-time limit (default: the wall-time limit).")
+    String cpuTime;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Bytes the code may allocate, such as 256MB, 1GB (default: 1GB).")
+    String memory;
+
+    @Option(names = "--max-output", paramLabel = "SIZE", description = "Bytes the code may write to stdout, and again to stderr, such as 64KB (default: 1MB).")
+    String maxOutput;
+
+    Limits limits() {
+        Limits.Builder b = Limits.builder();
+        if (timeout != null) {
+            b.wallTime(Durations.parse(timeout));
+        }
+        if (cpuTime != null) {
+            b.cpuTime(Durations.parse(cpuTime));
+        }
+        if (memory != null) {
+            b.memoryBytes(Sizes.parse(memory));
+        }
+        if (maxOutput != null) {
+            b.outputBytes(Sizes.parse(maxOutput));
+        }
+        return b.build();
+    }
+
+    Cordon cordon() {
+        Cordon.Builder b = Cordon.builder();
+        if (dataDir != null) {
+            b.dataDir(dataDir);
+        }
+        mounts.forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
+        return b.defaultLimits(limits()).build();
+    }
+
+    /** An execution builder with the principal, grants and parameters set. */
+    Execution.Builder execution() {
+        Execution.Builder b = Execution.builder().principal(principal);
+        grants.forEach(b::grant);
+        params.forEach(b::param);
+        return b;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.cordon.graalpy;
+
+import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.MemoryTree;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.guest.GuestStdlib;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.SandboxPolicy;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.io.IOAccess;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * The shared part of the GraalPy backend: one polyglot {@link Engine} (so parsed and compiled code is
+ * shared between calls), the language home and the guest stdlib as read-only trees, and the recipe for a
+ * sandboxed {@link Context}. Thread-safe; one per {@code Cordon}.
+ *
+ * <p>Every context is denied everything by default: no host class lookup, no host access beyond
+ * {@link HostAccess.Export}ed members of Cordon's own objects, no polyglot access, no native access, no
+ * threads, no processes, no environment, no sockets, and a filesystem that is the virtual tree alone. The
+ * language home appears at {@link #HOME} so that no host path ({@code sys.prefix}, {@code __file__},
+ * {@code sys.path}) reaches the guest; GraalPy accepts a relocated home only below the CONSTRAINED sandbox
+ * policy, so the context is built under TRUSTED with each permission denied explicitly, and a test checks
+ * each of the denials CONSTRAINED would have enforced.
+ */
+public final class GraalPyRuntime implements AutoCloseable {
+
+    /** Where the guest sees GraalPy's language home (its standard library). */
+    public static final String HOME = "/usr/lib/graalpy";
+    /** Where the guest sees the guest stdlib (the {@code cordon} package). */
+    public static final String GUEST_LIB = "/usr/lib/cordon";
+
+    private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
+
+    /**
+     * One expression, so that it leaves no name behind in {@code __main__} and its value (the describe
+     * function) is what {@code Context.eval} returns.
+     */
+    private static final String BOOT = "(lambda: (__import__('sys').path.append('" + GUEST_LIB + "'), "
+            + "__import__('cordon._boot', fromlist=['install']).install(globals().pop('__cordon_bridge__')))[1])()";
+
+    private final Engine engine;
+    private final HostTree languageHome;
+    private final MemoryTree guestStdlib;
+    private final String coreHome;
+    private final String stdlibHome;
+    private final Source boot;
+
+    public GraalPyRuntime() {
+        this.engine = Engine.newBuilder("python")
+                .option("engine.WarnInterpreterOnly", "false")
+                .out(OutputStream.nullOutputStream())
+                .err(OutputStream.nullOutputStream())
+                .logHandler(new QuietLogHandler())
+                .build();
+        Layout layout = discoverLayout(engine);
+        this.languageHome = new HostTree(Path.of(layout.home));
+        this.coreHome = HOME + "/" + layout.core;
+        this.stdlibHome = HOME + "/" + layout.stdlib;
+        this.guestStdlib = new MemoryTree(GuestStdlib.files(), Instant.now());
+        this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
+    }
+
+    private record Layout(String home, String core, String stdlib) {
+    }
+
+    /**
+     * Asks GraalPy once, in a context with no filesystem at all, where its home was extracted and how it
+     * is laid out; the guests then see that directory at {@link #HOME}.
+     */
+    private static Layout discoverLayout(Engine engine) {
+        try (Context probe = Context.newBuilder("python").engine(engine)
+                .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream())
+                .allowIO(IOAccess.NONE).build()) {
+            String home = probe.eval("python", "__graalpython__.home").asString();
+            String core = probe.eval("python", "__graalpython__.core_home").asString();
+            String stdlib = probe.eval("python", "__graalpython__.stdlib_home").asString();
+            Path h = Path.of(home);
+            return new Layout(home, h.relativize(Path.of(core)).toString(), h.relativize(Path.of(stdlib)).toString());
+        }
+    }
+
+    /** Starts a filesystem for one call with the two read-only trees every guest has. */
+    public VirtualFileSystem.Builder baseFileSystem() {
+        return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib);
+    }
+
+    /** Whether a mount point would hide or sit inside the sandbox's own layout. */
+    public static boolean isReserved(VirtualPath mountPoint) {
+        VirtualPath usrLib = VirtualPath.of("/usr/lib");
+        return usrLib.startsWith(mountPoint) || mountPoint.startsWith(usrLib);
+    }
+
+    /** Builds a context denied everything but the given filesystem, bridge and streams. */
+    Context newContext(VirtualFileSystem vfs, GuestBridge bridge, InputStream in, OutputStream out,
+                       OutputStream err) {
+        Context context = Context.newBuilder("python")
+                .engine(engine)
+                .sandbox(SandboxPolicy.TRUSTED)
+                .allowHostAccess(HostAccess.EXPLICIT)
+                .allowHostClassLookup(name -> false)
+                .allowHostClassLoading(false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowNativeAccess(false)
+                .allowCreateThread(false)
+                .allowCreateProcess(false)
+                .allowInnerContextOptions(false)
+                .allowValueSharing(false)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .allowIO(IOAccess.newBuilder()
+                        .allowHostSocketAccess(false)
+                        .fileSystem(new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp")))
+                        .build())
+                .useSystemExit(false)
+                .in(in).out(out).err(err)
+                .timeZone(ZoneOffset.UTC)
+                .option("python.PythonHome", HOME)
+                .option("python.CoreHome", coreHome)
+                .option("python.StdLibHome", stdlibHome)
+                .option("python.DontWriteBytecodeFlag", "true")
+                .option("python.NoUserSiteFlag", "true")
+                .option("python.IgnoreEnvironmentFlag", "true")
+                .option("python.WarnExperimentalFeatures", "false")
+                .build();
+        context.getBindings("python").putMember("__cordon_bridge__", bridge);
+        return context;
+    }
+
+    /**
+     * The boot source, run in each fresh context before the guest's code; its value is the function that
+     * describes a guest exception ({@code cordon._boot.describe}).
+     */
+    Source bootSource() {
+        return boot;
+    }
+
+    @Override
+    public void close() {
+        engine.close(true);
+    }
+
+    /**
+     * The engine's log goes to {@code java.util.logging} at FINE: guest code can provoke SEVERE records
+     * (a failed {@code __graalpython__.load_file}), and it must not be able to write to the host's stderr.
+     */
+    private static final class QuietLogHandler extends Handler {
+        @Override
+        public void publish(LogRecord record) {
+            if (LOG.isLoggable(Level.FINE)) {
+                LOG.log(Level.FINE, "[" + record.getLoggerName() + "] " + record.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

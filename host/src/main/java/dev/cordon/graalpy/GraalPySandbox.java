@@ -1,0 +1,129 @@
+package dev.cordon.graalpy;
+
+import dev.cordon.GuestError;
+import dev.cordon.Status;
+import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One sandboxed GraalPy context. It is created for one call (or one session of calls by the same
+ * principal), booted once, runs guest code on the caller's thread, and is closed for good after a
+ * cancellation: a cancelled context is unusable.
+ */
+public final class GraalPySandbox implements AutoCloseable {
+
+    private final Context context;
+    private final Value describe;
+    private final GuestBridge bridge;
+    private final Switchable.Output out = new Switchable.Output();
+    private final Switchable.Output err = new Switchable.Output();
+    private final Switchable.Input in = new Switchable.Input();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
+        this.bridge = new GuestBridge(audit);
+        this.context = runtime.newContext(vfs, bridge, in, out, err);
+        this.describe = context.eval(runtime.bootSource());
+    }
+
+    /**
+     * Creates and boots a context over {@code vfs}.
+     *
+     * @throws PolyglotException if GraalPy cannot start (a fault of the host's setup, not of a guest)
+     */
+    public static GraalPySandbox open(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
+        return new GraalPySandbox(runtime, vfs, audit);
+    }
+
+    /** Points the guest's streams, parameters and result at one call. */
+    public void bind(InputStream stdin, OutputStream stdout, OutputStream stderr, String paramsJson,
+                     long maxResultBytes, AuditTrail audit) {
+        in.set(stdin);
+        out.set(stdout);
+        err.set(stderr);
+        bridge.bind(paramsJson, maxResultBytes, audit);
+    }
+
+    /** The result of running code: a status and, unless OK, the guest's error. */
+    public record Outcome(Status status, GuestError error) {
+        static final Outcome OK = new Outcome(Status.OK, null);
+    }
+
+    /**
+     * Runs guest code in the context's {@code __main__} module. Never throws for anything the guest did.
+     *
+     * @param interactive evaluate as a REPL line: echo the value of an expression statement
+     */
+    public Outcome run(String code, String sourceName, boolean interactive) {
+        Source source = Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
+        try {
+            context.eval(source);
+            return Outcome.OK;
+        } catch (PolyglotException e) {
+            if (e.isCancelled() || e.isInternalError() || e.isResourceExhausted()) {
+                cancelled.set(true);
+            }
+            return GuestErrors.translate(e, describe, source);
+        } catch (IllegalStateException e) {
+            // The context was closed under us: a cancel that landed before evaluation started.
+            cancelled.set(true);
+            return new Outcome(Status.INTERNAL, new GuestError("CancelledError", "the sandbox was closed", ""));
+        }
+    }
+
+    /** Whether the given code is an incomplete statement that more lines could finish (for the REPL). */
+    public boolean isIncomplete(String code) {
+        try {
+            context.parse(Source.newBuilder("python", code, "<stdin>").interactive(true).buildLiteral());
+            return false;
+        } catch (PolyglotException e) {
+            return e.isIncompleteSource();
+        }
+    }
+
+    /** The value set with {@code cordon.result(...)} in the current call, or null. */
+    public Object value() {
+        return bridge.value();
+    }
+
+    /** Whether the context can run more code: it was not cancelled and hit no internal error. */
+    public boolean usable() {
+        return !cancelled.get() && !closed.get();
+    }
+
+    /**
+     * Cancels whatever the guest is doing and closes the context, on a thread of its own: a cancel waits
+     * for the guest to reach a safepoint, which work inside a long builtin may not do for a while.
+     */
+    public void cancel() {
+        if (cancelled.compareAndSet(false, true)) {
+            Thread t = new Thread(this::closeNow, "cordon-cancel");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void closeNow() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                context.close(true);
+            } catch (RuntimeException e) {
+                // Closing a cancelled or broken context can complain; it is gone either way.
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeNow();
+    }
+}
