@@ -11,7 +11,8 @@ other way still gets no authority: the host turns the internal error into a clea
 
 import sys
 
-_STDLIB_ONLY = object()
+# Tracebacks the host receives show at most this many frames, the innermost.
+MAX_FRAMES = 100
 
 
 def install(bridge):
@@ -33,10 +34,12 @@ def install(bridge):
     import posix
     for name in ("system", "kill", "killpg", "execv", "execve", "fork", "forkpty", "posix_spawn",
                  "posix_spawnp", "spawnv", "spawnve", "popen", "waitpid", "wait", "wait3", "wait4",
-                 "setsid", "setpgid", "setuid", "setgid", "seteuid", "setegid", "nice", "pidfd_open",
-                 "register_at_fork"):
+                 "setsid", "setpgid", "setuid", "setgid", "seteuid", "setegid", "nice", "pidfd_open"):
         if hasattr(posix, name):
             setattr(posix, name, permission_error("process", name, "process control"))
+    # No fork ever happens, so fork hooks (threading registers one on import) have nothing to do.
+    if hasattr(posix, "register_at_fork"):
+        posix.register_at_fork = lambda **hooks: None
     # An empty environment: os.environ is built from posix.environ on first import of os.
     posix.environ.clear()
     try:
@@ -121,8 +124,17 @@ def describe(exc, source=None, filename=None):
         import traceback
         if source is not None and filename:
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+        # A runaway recursion leaves thousands of frames; the innermost ones are what matter.
+        depth = 0
+        tb = exc.__traceback__
+        while tb is not None:
+            depth += 1
+            tb = tb.tb_next
+        frames = [f for f in traceback.extract_tb(exc.__traceback__, limit=-MAX_FRAMES)
+                  if f.filename != __file__]
         text = "".join(traceback.format_list(frames))
+        if depth > MAX_FRAMES:
+            text = "  [%d earlier frames not shown]\n" % (depth - MAX_FRAMES) + text
         if text:
             text = "Traceback (most recent call last):\n" + text
         text += "".join(traceback.format_exception_only(cls, exc))

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +55,8 @@ public final class Cordon implements AutoCloseable {
         this.defaultLimits = b.defaultLimits;
         this.grace = b.grace;
         this.guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(Math.max(1, b.maxQueuedRuns)), new GuestThreads());
+                b.maxQueuedRuns == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(b.maxQueuedRuns),
+                new GuestThreads());
         this.guests.allowCoreThreadTimeOut(true);
     }
 
@@ -159,13 +161,17 @@ public final class Cordon implements AutoCloseable {
         }
     }
 
-    /** Guest code runs on platform threads with a deep stack, never on virtual threads. */
+    /**
+     * Guest code runs on platform threads, never on virtual threads (a GraalVM bug disables CPU limits
+     * after one run on a virtual thread). GraalPy turns a Java stack overflow into RecursionError, so the
+     * stack size bounds how deep a runaway recursion goes before it ends.
+     */
     private static final class GuestThreads implements ThreadFactory {
         private final AtomicInteger next = new AtomicInteger();
 
         @Override
         public Thread newThread(Runnable r) {
-            Thread t = new Thread(null, r, "cordon-guest-" + next.incrementAndGet(), 64L << 20);
+            Thread t = new Thread(null, r, "cordon-guest-" + next.incrementAndGet(), 16L << 20);
             t.setDaemon(true);
             return t;
         }

@@ -149,19 +149,20 @@ final class GuestCall {
             status = Status.INTERNAL;
             error = new GuestError("InternalError", "the call ended without an outcome", "");
         }
-        Usage usage = new Usage(monitor.wallNanos() / 1_000_000, monitor.cpuNanos() / 1_000_000,
-                monitor.allocatedBytes(), stdout.total(), stderr.total(), prepareNanos / 1_000_000);
         return new ExecutionResult(status, stdout.text(), stdout.truncated(), stderr.text(), stderr.truncated(),
-                status == Status.OK || status == Status.ERROR ? value : null, error, usage, audit.events());
+                status == Status.OK || status == Status.ERROR ? value : null, error, usage(), audit.events());
     }
 
     private ExecutionResult internal(Throwable t) {
         GuestError error = new GuestError("InternalError", "Cordon failed to run the call: "
                 + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()), "");
-        Usage usage = new Usage(monitor.wallNanos() / 1_000_000, monitor.cpuNanos() / 1_000_000,
-                monitor.allocatedBytes(), stdout.total(), stderr.total(), prepareNanos / 1_000_000);
         return new ExecutionResult(Status.INTERNAL, stdout.text(), stdout.truncated(), stderr.text(),
-                stderr.truncated(), null, error, usage, audit.events());
+                stderr.truncated(), null, error, usage(), audit.events());
+    }
+
+    private Usage usage() {
+        return new Usage(monitor.wallNanos() / 1_000_000, monitor.cpuNanos() / 1_000_000,
+                monitor.allocatedBytes(), stdout.total(), stderr.total(), prepareNanos / 1_000_000);
     }
 
     private static String limitErrorType(Status status) {

@@ -146,21 +146,11 @@ public final class VirtualFileSystem {
     }
 
     public void createDirectory(VirtualPath path) throws IOException {
-        Located at = writableLocation("mkdir", path);
-        try {
-            at.tree.createDirectory(at.relative);
-        } catch (FileSystemException e) {
-            throw rethrow(e, path, at);
-        }
+        change("mkdir", path, FileTree::createDirectory);
     }
 
     public void delete(VirtualPath path) throws IOException {
-        Located at = writableLocation("delete", path);
-        try {
-            at.tree.delete(at.relative);
-        } catch (FileSystemException e) {
-            throw rethrow(e, path, at);
-        }
+        change("delete", path, FileTree::delete);
     }
 
     public void move(VirtualPath from, VirtualPath to, boolean replaceExisting) throws IOException {
@@ -178,12 +168,7 @@ public final class VirtualFileSystem {
     }
 
     public void createSymbolicLink(VirtualPath link, String target) throws IOException {
-        Located at = writableLocation("symlink", link);
-        try {
-            at.tree.createSymbolicLink(at.relative, target);
-        } catch (FileSystemException e) {
-            throw rethrow(e, link, at);
-        }
+        change("symlink", link, (tree, relative) -> tree.createSymbolicLink(relative, target));
     }
 
     public String readSymbolicLink(VirtualPath link) throws IOException {
@@ -202,18 +187,24 @@ public final class VirtualFileSystem {
     }
 
     public void setTimes(VirtualPath path, FileTime lastModified, FileTime lastAccess) throws IOException {
-        Located at = writableLocation("utime", path);
-        try {
-            at.tree.setTimes(at.relative, lastModified, lastAccess);
-        } catch (FileSystemException e) {
-            throw rethrow(e, path, at);
-        }
+        change("utime", path, (tree, relative) -> tree.setTimes(relative, lastModified, lastAccess));
     }
 
     public void setMode(VirtualPath path, int mode) throws IOException {
-        Located at = writableLocation("chmod", path);
+        change("chmod", path, (tree, relative) -> tree.setMode(relative, mode));
+    }
+
+    /** A change applied to one tree, in the tree's own coordinates. */
+    @FunctionalInterface
+    private interface TreeChange {
+        void apply(FileTree tree, VirtualPath relative) throws IOException;
+    }
+
+    /** Applies a change where the path is writable, and refuses it (audited) where it is not. */
+    private void change(String action, VirtualPath path, TreeChange change) throws IOException {
+        Located at = writableLocation(action, path);
         try {
-            at.tree.setMode(at.relative, mode);
+            change.apply(at.tree, at.relative);
         } catch (FileSystemException e) {
             throw rethrow(e, path, at);
         }

@@ -1,0 +1,256 @@
+package dev.cordon;
+
+import dev.cordon.capabilities.AuditEvent;
+import dev.cordon.testing.SharedCordon;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CordonTest {
+
+    private final Cordon cordon = SharedCordon.get();
+
+    @Test
+    void runsCodeAndCapturesStdout() {
+        ExecutionResult r = SharedCordon.run("print(1 + 1)");
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("2\n");
+        assertThat(r.stderr()).isEmpty();
+        assertThat(r.error()).isNull();
+        assertThat(r.usage().wallMillis()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void capturesStderrSeparately() {
+        ExecutionResult r = SharedCordon.run("import sys\nsys.stderr.write('oops\\n')\nprint('fine')");
+        assertThat(r.stdout()).isEqualTo("fine\n");
+        assertThat(r.stderr()).isEqualTo("oops\n");
+    }
+
+    @Test
+    void paramsAndResultCrossAsJson() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("import cordon\np = cordon.params\ncordon.result({'sum': p['a'] + p['b'], 'who': p['who'], 'list': p['l'][::-1]})")
+                .param("a", 2).param("b", 40).param("who", "zoë").param("l", List.of(1, "x", true))
+                .build());
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.value()).isEqualTo(Map.of("sum", 42, "who", "zoë", "list", List.of(true, "x", 1)));
+    }
+
+    @Test
+    void paramsAreEmptyWhenNoneAreGiven() {
+        assertThat(SharedCordon.run("import cordon\ncordon.result(cordon.params)").value()).isEqualTo(Map.of());
+    }
+
+    @Test
+    void aResultThatIsNotJsonRaisesInTheGuest() {
+        ExecutionResult r = SharedCordon.run("import cordon\ncordon.result({1, 2})");
+        assertThat(r.status()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("TypeError");
+        assertThat(r.value()).isNull();
+    }
+
+    @Test
+    void aResultLargerThanTheOutputLimitIsRefused() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("import cordon\ntry:\n    cordon.result('x' * 5000)\nexcept ValueError as e:\n    print(e)")
+                .limits(SharedCordon.LIMITS.toBuilder().outputBytes(1000).build()).build());
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).contains("larger than the output limit");
+        assertThat(r.value()).isNull();
+    }
+
+    @Test
+    void stdinIsTheCallers() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("import sys\nprint(sys.stdin.read().upper())").stdin("abc").build());
+        assertThat(r.stdout()).isEqualTo("ABC\n");
+    }
+
+    @Test
+    void anUncaughtExceptionIsAnErrorWithPythonsTraceback() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("def f(x):\n    return 10 / x\n\nf(0)\n", "calc.py").build());
+        assertThat(r.status()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("ZeroDivisionError");
+        assertThat(r.error().message()).isEqualTo("division by zero");
+        assertThat(r.error().traceback()).isEqualTo("""
+                Traceback (most recent call last):
+                  File "calc.py", line 4, in <module>
+                    f(0)
+                  File "calc.py", line 2, in f
+                    return 10 / x
+                           ~~~^~~
+                ZeroDivisionError: division by zero
+                """);
+    }
+
+    @Test
+    void userDefinedExceptionsKeepTheirNames() {
+        ExecutionResult r = SharedCordon.run("import json\nclass Bad(Exception):\n    pass\nraise Bad('no')");
+        assertThat(r.error().type()).isEqualTo("Bad");
+        assertThat(r.error().message()).isEqualTo("no");
+        ExecutionResult json = SharedCordon.run("import json\njson.loads('{')");
+        assertThat(json.error().type()).isEqualTo("json.decoder.JSONDecodeError");
+    }
+
+    @Test
+    void syntaxErrorsAreGuestErrors() {
+        ExecutionResult r = SharedCordon.run("def (:");
+        assertThat(r.status()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("SyntaxError");
+    }
+
+    @Test
+    void exitStatusDecidesOkOrError() {
+        assertThat(SharedCordon.run("import sys\nprint('bye')\nsys.exit(0)").status()).isEqualTo(Status.OK);
+        ExecutionResult r = SharedCordon.run("import sys\nsys.exit(3)");
+        assertThat(r.status()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("SystemExit");
+        assertThat(r.error().message()).isEqualTo("3");
+    }
+
+    @Test
+    void outputIsDecodedAsUtf8WithReplacement() {
+        ExecutionResult r = SharedCordon.run("import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe \\xc3\\xa9')\nsys.stdout.flush()");
+        assertThat(r.stdout()).isEqualTo("ok \uFFFD\uFFFD é");
+    }
+
+    @Test
+    void outputPastTheLimitIsTruncatedAndEndsTheRun() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("while True:\n    try:\n        print('x' * 100)\n    except BaseException:\n        pass")
+                .limits(SharedCordon.LIMITS.toBuilder().outputBytes(10_000).build()).build());
+        assertThat(r.status()).isEqualTo(Status.OUTPUT_LIMIT);
+        assertThat(r.stdoutTruncated()).isTrue();
+        assertThat(r.stdout()).hasSize(10_000);
+        assertThat(r.usage().stdoutBytes()).isGreaterThan(10_000);
+        assertThat(r.error().type()).isEqualTo("OutputLimitExceeded");
+        assertThat(SharedCordon.run("print('next')").stdout()).isEqualTo("next\n");
+    }
+
+    @Test
+    void oneHugeWriteIsCutAtTheLimit() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("import sys\nsys.stderr.write('e' * 10**7)")
+                .limits(SharedCordon.LIMITS.toBuilder().outputBytes(4096).build()).build());
+        assertThat(r.status()).isEqualTo(Status.OUTPUT_LIMIT);
+        assertThat(r.stderrTruncated()).isTrue();
+        assertThat(r.stderr()).hasSize(4096);
+    }
+
+    @Test
+    void theWallTimeLimitStopsALoop() {
+        ExecutionResult r = cordon.run(Execution.builder().code("while True:\n    pass")
+                .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofMillis(500)).build())
+                .build());
+        assertThat(r.status()).isEqualTo(Status.TIMEOUT);
+        assertThat(r.error().type()).isEqualTo("TimeoutError");
+        assertThat(r.error().message()).contains("500ms");
+        assertThat(r.usage().wallMillis()).isBetween(500L, 500L + 1_500L);
+        assertThat(SharedCordon.run("print('alive')").stdout()).isEqualTo("alive\n");
+    }
+
+    @Test
+    void theCpuLimitStopsALoopThatSwallowsExceptions() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("while True:\n    try:\n        x = sum(range(1000))\n    except BaseException:\n        pass")
+                .limits(SharedCordon.LIMITS.toBuilder().cpuTime(java.time.Duration.ofMillis(300)).build())
+                .build());
+        assertThat(r.status()).isEqualTo(Status.CPU_LIMIT);
+        assertThat(r.usage().cpuMillis()).isGreaterThanOrEqualTo(300);
+    }
+
+    @Test
+    void theMemoryLimitStopsAnAllocationLoop() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("l = []\nwhile True:\n    l.append('x' * 100000)")
+                .limits(SharedCordon.LIMITS.toBuilder().memoryBytes(64L << 20).build()).build());
+        assertThat(r.status()).isEqualTo(Status.MEMORY_LIMIT);
+        assertThat(r.usage().allocatedBytes()).isGreaterThanOrEqualTo(64L << 20);
+    }
+
+    @Test
+    void unknownCapabilitiesAndUndeclaredMountsAreHostMistakes() {
+        assertThatThrownBy(() -> Execution.builder().code("1").grant("fs.everything"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown capability");
+        assertThatThrownBy(() -> cordon.run(Execution.builder().code("1").grant("fs.read:/nope").build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no mount");
+        assertThatThrownBy(() -> Execution.builder().code("1").param("x", new Object()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void denialsAreRecordedAsAuditEvents() {
+        ExecutionResult r = SharedCordon.run("import os\ntry:\n    os.system('id')\nexcept PermissionError:\n    print('refused')");
+        assertThat(r.stdout()).isEqualTo("refused\n");
+        assertThat(r.events()).anySatisfy(e -> {
+            assertThat(e.category()).isEqualTo("process");
+            assertThat(e.action()).isEqualTo("system");
+            assertThat(e.outcome()).isEqualTo(AuditEvent.Outcome.DENIED);
+        });
+    }
+
+    @Test
+    void everyCallGetsAFreshContext() {
+        SharedCordon.run("import builtins\nbuiltins.len = lambda x: 42\nsecret = 'alice'");
+        ExecutionResult r = SharedCordon.run("print(len([1]), 'secret' in globals())");
+        assertThat(r.stdout()).isEqualTo("1 False\n");
+    }
+
+    @Test
+    void callsBeyondTheQueueAreRejected() throws Exception {
+        try (Cordon small = Cordon.builder().maxConcurrentRuns(1).maxQueuedRuns(0).build()) {
+            Thread busy = new Thread(() -> small.run(Execution.builder().code("import time\ntime.sleep(3)").build()));
+            busy.start();
+            ExecutionResult r = null;
+            for (int i = 0; i < 200 && (r == null || r.status() != Status.REJECTED); i++) {
+                Thread.sleep(20);
+                r = small.run(Execution.builder().code("print(1)").build());
+            }
+            assertThat(r.status()).isEqualTo(Status.REJECTED);
+            assertThat(r.error().message()).contains("too many calls");
+            busy.join();
+        }
+    }
+
+    @Test
+    void aClosedCordonRejects() {
+        Cordon c = Cordon.builder().build();
+        c.close();
+        assertThat(c.run(Execution.builder().code("1").build()).status()).isEqualTo(Status.REJECTED);
+    }
+
+    @Test
+    void aSessionKeepsStateBetweenCallsAndStartsAgainAfterALimit() {
+        try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
+            s.run(Execution.builder().code("counter = 41").principal("alice").build());
+            ExecutionResult r = s.run(Execution.builder().code("counter += 1\nprint(counter)").principal("alice").build());
+            assertThat(r.stdout()).isEqualTo("42\n");
+            ExecutionResult echo = s.runInteractive(Execution.builder().code("counter * 2\n", "<stdin>")
+                    .principal("alice").build());
+            assertThat(echo.stdout()).isEqualTo("84\n");
+            ExecutionResult loop = s.run(Execution.builder().code("while True: pass").principal("alice")
+                    .limits(Limits.builder().wallTime(java.time.Duration.ofMillis(300)).build()).build());
+            assertThat(loop.status()).isEqualTo(Status.TIMEOUT);
+            ExecutionResult after = s.run(Execution.builder().code("print('counter' in globals())")
+                    .principal("alice").build());
+            assertThat(after.stdout()).isEqualTo("False\n");
+            assertThatThrownBy(() -> s.run(Execution.builder().code("1").principal("bob").build()))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void sessionsKnowIncompleteInput() {
+        try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
+            assertThat(s.isIncomplete("for i in range(3):\n")).isTrue();
+            assertThat(s.isIncomplete("x = (1,\n")).isTrue();
+            assertThat(s.isIncomplete("x = 1\n")).isFalse();
+        }
+    }
+}

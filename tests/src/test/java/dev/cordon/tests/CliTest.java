@@ -1,0 +1,123 @@
+package dev.cordon.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cordon.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line in-process: output, exit codes and the JSON shape. */
+class CliTest {
+
+    record Run(int exit, String out, String err) {
+        JsonNode json() throws Exception {
+            return new ObjectMapper().readTree(out);
+        }
+    }
+
+    private static synchronized Run cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int exit = Main.execute(args);
+            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void printsWhatTheGuestPrints() {
+        Run r = cli("run", "-c", "print(1+1)");
+        assertThat(r.exit()).isEqualTo(0);
+        assertThat(r.out()).isEqualTo("2\n");
+    }
+
+    @Test
+    void runsAFileWithParams(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("greet.py");
+        Files.writeString(script, "import cordon\nprint('hi', cordon.params['who'])\n");
+        Run r = cli("run", "--param", "who=bob", script.toString());
+        assertThat(r.exit()).isEqualTo(0);
+        assertThat(r.out()).isEqualTo("hi bob\n");
+    }
+
+    @Test
+    void jsonIsOneObjectWithTheDocumentedFields() throws Exception {
+        Run r = cli("run", "--json", "-c", "import cordon\nprint('x')\ncordon.result([1, 'two'])");
+        assertThat(r.exit()).isEqualTo(0);
+        JsonNode j = r.json();
+        assertThat(j.fieldNames()).toIterable().contains("status", "stdout", "stderr", "value", "error", "usage", "events");
+        assertThat(j.get("status").asText()).isEqualTo("OK");
+        assertThat(j.get("stdout").asText()).isEqualTo("x\n");
+        assertThat(j.get("value").toString()).isEqualTo("[1,\"two\"]");
+        assertThat(j.get("error").isNull()).isTrue();
+        assertThat(j.get("usage").fieldNames()).toIterable().contains("wallMillis", "cpuMillis", "allocatedBytes");
+    }
+
+    @Test
+    void osSystemIsAPermissionErrorWithExitCode1() throws Exception {
+        Run r = cli("run", "--json", "-c", "import os; os.system('id')");
+        assertThat(r.exit()).isEqualTo(1);
+        JsonNode j = r.json();
+        assertThat(j.get("status").asText()).isEqualTo("ERROR");
+        assertThat(j.get("error").get("type").asText()).isEqualTo("PermissionError");
+        assertThat(j.get("events").get(0).get("outcome").asText()).isEqualTo("DENIED");
+    }
+
+    @Test
+    void guestErrorsPrintATracebackAndExit1() {
+        Run r = cli("run", "-c", "1/0");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("ZeroDivisionError: division by zero");
+    }
+
+    @Test
+    void limitsExit3() throws Exception {
+        Run timeout = cli("run", "--json", "--timeout", "300ms", "-c", "while True: pass");
+        assertThat(timeout.exit()).isEqualTo(3);
+        assertThat(timeout.json().get("status").asText()).isEqualTo("TIMEOUT");
+        Run output = cli("run", "--max-output", "1KB", "-c", "print('x' * 5000)");
+        assertThat(output.exit()).isEqualTo(3);
+        assertThat(output.out()).hasSize(1024);
+        assertThat(output.err()).contains("OUTPUT_LIMIT");
+    }
+
+    @Test
+    void badUsageExits2WithAMessage() {
+        assertThat(cli("run").exit()).isEqualTo(2);
+        assertThat(cli("run", "--timeout", "soon", "-c", "1").err()).contains("not a duration");
+        assertThat(cli("run", "--timeout", "soon", "-c", "1").exit()).isEqualTo(2);
+        assertThat(cli("run", "--memory", "lots", "-c", "1").exit()).isEqualTo(2);
+        assertThat(cli("run", "--grant", "fs.everything", "-c", "1").exit()).isEqualTo(2);
+        assertThat(cli("run", "--nope", "-c", "1").exit()).isEqualTo(2);
+        assertThat(cli("run", "/no/such/script.py").exit()).isEqualTo(2);
+        assertThat(cli("frobnicate").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void mountsAreVisibleOnlyWhenGranted(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("data.txt"), "shared data");
+        Run granted = cli("run", "--mount", "/data=" + dir, "--grant", "fs.read:/data", "-c", "print(open('/data/data.txt').read())");
+        assertThat(granted.out()).isEqualTo("shared data\n");
+        Run ungranted = cli("run", "--mount", "/data=" + dir, "-c", "print(open('/data/data.txt').read())");
+        assertThat(ungranted.exit()).isEqualTo(1);
+        assertThat(ungranted.err()).contains("FileNotFoundError");
+        Run write = cli("run", "--mount", "/data=" + dir, "--grant", "fs.read:/data", "-c", "open('/data/new.txt', 'w')");
+        assertThat(write.err()).contains("PermissionError");
+        assertThat(dir.resolve("new.txt")).doesNotExist();
+    }
+}

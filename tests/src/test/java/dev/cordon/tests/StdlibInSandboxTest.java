@@ -1,0 +1,55 @@
+package dev.cordon.tests;
+
+import dev.cordon.ExecutionResult;
+import dev.cordon.Status;
+import dev.cordon.testing.SharedCordon;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each standard-library module imports inside the sandbox and does its job. */
+class StdlibInSandboxTest {
+
+    static Stream<Arguments> modules() {
+        return Stream.of(
+                Arguments.of("json", "import json\nassert json.loads(json.dumps({'a': [1, 2.5, None, 'é']})) == {'a': [1, 2.5, None, 'é']}"),
+                Arguments.of("re", "import re\nassert re.sub(r'(\\d+)', r'<\\1>', 'a1b22') == 'a<1>b<22>'\nassert re.fullmatch(r'[a-z]+@[a-z]+\\.org', 'x@y.org')"),
+                Arguments.of("collections", "import collections\nassert collections.Counter('abcab').most_common(1) == [('a', 2)]\nd = collections.deque([1, 2, 3]); d.rotate(1)\nassert list(d) == [3, 1, 2]\nassert collections.namedtuple('P', 'x y')(1, 2).y == 2"),
+                Arguments.of("itertools", "import itertools\nassert list(itertools.permutations('ab')) == [('a', 'b'), ('b', 'a')]\nassert list(itertools.accumulate([1, 2, 3])) == [1, 3, 6]\nassert list(itertools.islice(itertools.count(5), 3)) == [5, 6, 7]"),
+                Arguments.of("functools", "import functools\nassert functools.reduce(lambda a, b: a * b, range(1, 6)) == 120\n@functools.lru_cache\ndef fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)\nassert fib(80) == 23416728348467685"),
+                Arguments.of("datetime", "import datetime\nd = datetime.date(2024, 2, 28) + datetime.timedelta(days=1)\nassert d.isoformat() == '2024-02-29'\nassert datetime.datetime(2020, 1, 2, 3, 4).strftime('%Y-%m-%d %H:%M') == '2020-01-02 03:04'\nassert datetime.datetime.now(datetime.timezone.utc).year >= 2024"),
+                Arguments.of("time", "import time\nassert time.time() > 1.6e9\nt = time.monotonic(); time.sleep(0.01)\nassert time.monotonic() > t\nassert time.strftime('%Y', time.gmtime(0)) == '1970'"),
+                Arguments.of("math", "import math\nassert math.isclose(math.sqrt(2) ** 2, 2)\nassert math.factorial(20) == 2432902008176640000\nassert math.gcd(12, 18) == 6"),
+                Arguments.of("random", "import random\na = random.Random(42); b = random.Random(42)\nassert [a.randint(1, 100) for _ in range(5)] == [b.randint(1, 100) for _ in range(5)]\nx = random.random()\nassert 0 <= x < 1\nl = list(range(10)); random.shuffle(l)\nassert sorted(l) == list(range(10))"),
+                Arguments.of("string", "import string\nassert string.Template('$who likes $what').substitute(who='tim', what='pie') == 'tim likes pie'\nassert string.ascii_lowercase[:3] == 'abc'\nassert string.capwords('hello world') == 'Hello World'"),
+                Arguments.of("textwrap", "import textwrap\nassert textwrap.wrap('aaa bbb ccc', 7) == ['aaa bbb', 'ccc']\nassert textwrap.dedent('  a\\n  b') == 'a\\nb'"),
+                Arguments.of("base64", "import base64\nassert base64.b64encode(b'hi') == b'aGk='\nassert base64.b64decode('aGk=') == b'hi'\nassert base64.urlsafe_b64encode(b'\\xff\\xfe') == b'__4='"),
+                Arguments.of("hashlib", "import hashlib\nassert hashlib.sha256(b'abc').hexdigest() == 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'\nassert hashlib.md5(b'').hexdigest() == 'd41d8cd98f00b204e9800998ecf8427e'"),
+                Arguments.of("struct", "import struct\nassert struct.pack('<HI', 1, 2) == b'\\x01\\x00\\x02\\x00\\x00\\x00'\nassert struct.unpack('>i', b'\\xff\\xff\\xff\\xfe') == (-2,)"),
+                Arguments.of("decimal", "from decimal import Decimal, getcontext\nassert Decimal('0.1') + Decimal('0.2') == Decimal('0.3')\ngetcontext().prec = 6\nassert str(Decimal(1) / Decimal(7)) == '0.142857'"),
+                Arguments.of("fractions", "from fractions import Fraction\nassert Fraction(1, 3) + Fraction(1, 6) == Fraction(1, 2)\nassert Fraction('0.25') == Fraction(1, 4)"),
+                Arguments.of("statistics", "import statistics\nassert statistics.mean([1, 2, 3, 4]) == 2.5\nassert statistics.median([3, 1, 2]) == 2\nassert round(statistics.stdev([2, 4, 4, 4, 5, 5, 7, 9]), 4) == 2.1381"),
+                Arguments.of("dataclasses", "import dataclasses\n@dataclasses.dataclass(frozen=True)\nclass P:\n    x: int\n    y: int = 0\nassert P(1) == P(1, 0)\nassert dataclasses.asdict(P(1, 2)) == {'x': 1, 'y': 2}"),
+                Arguments.of("typing", "import typing\nclass P(typing.NamedTuple):\n    x: int\n    y: typing.Optional[str] = None\ndef f(a: typing.List[int]) -> int: return 0\nassert P(1).y is None\nassert typing.get_type_hints(f)['a'] == typing.List[int]"),
+                Arguments.of("enum", "import enum\nclass C(enum.Enum):\n    A = 1\n    B = 2\nassert C(1) is C.A and C['B'].value == 2\nclass F(enum.IntFlag):\n    R = 4\n    W = 2\nassert (F.R | F.W) == 6"),
+                Arguments.of("heapq", "import heapq\nh = [5, 1, 4]; heapq.heapify(h); heapq.heappush(h, 0)\nassert [heapq.heappop(h) for _ in range(4)] == [0, 1, 4, 5]\nassert heapq.nlargest(2, [3, 9, 1, 7]) == [9, 7]"),
+                Arguments.of("bisect", "import bisect\nassert bisect.bisect_left([1, 2, 4, 8], 4) == 2\nl = [1, 3]; bisect.insort(l, 2)\nassert l == [1, 2, 3]"),
+                Arguments.of("io", "import io\ns = io.StringIO(); s.write('abc'); s.seek(0)\nassert s.read() == 'abc'\nb = io.BytesIO(b'xyz'); b.seek(1)\nassert b.read() == b'yz'"),
+                Arguments.of("csv", "import csv, io\nrows = list(csv.reader(io.StringIO('a,b\\n\"c,d\",e\\n')))\nassert rows == [['a', 'b'], ['c,d', 'e']]\nout = io.StringIO(); csv.writer(out).writerow(['x', 'y,z'])\nassert out.getvalue() == 'x,\"y,z\"\\r\\n'"),
+                Arguments.of("html", "import html\nassert html.escape('<a href=\"x\">&</a>') == '&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;'\nassert html.unescape('&lt;&eacute;&#x41;') == '<éA'"),
+                Arguments.of("urllib.parse", "from urllib.parse import urlparse, quote, urlencode, parse_qs\nu = urlparse('https://example.org/a/b?q=1&r=2#f')\nassert (u.netloc, u.path, u.fragment) == ('example.org', '/a/b', 'f')\nassert parse_qs(u.query) == {'q': ['1'], 'r': ['2']}\nassert quote('a b/c') == 'a%20b/c' and urlencode({'k': 'v w'}) == 'k=v+w'"),
+                Arguments.of("traceback", "import traceback\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n    text = traceback.format_exc()\nassert 'ZeroDivisionError: division by zero' in text and 'Traceback' in text"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modules")
+    void moduleWorks(String module, String code) {
+        ExecutionResult r = SharedCordon.run(code + "\nprint('ok')\n");
+        assertThat(r.status()).as("%s: %s", module, r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("ok\n");
+    }
+}
