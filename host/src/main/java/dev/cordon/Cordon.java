@@ -3,7 +3,9 @@ package dev.cordon;
 import dev.cordon.capabilities.Capability;
 import dev.cordon.capabilities.Grants;
 import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.vfs.DataDirectory;
 import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.Quota;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.graalpy.GraalPyRuntime;
 import dev.cordon.internal.Watchdog;
@@ -42,6 +44,8 @@ public final class Cordon implements AutoCloseable {
     private final GraalPyRuntime runtime;
     private final Map<VirtualPath, HostTree> mounts;
     private final Path dataDir;
+    private final Quota tmpQuota;
+    private volatile DataDirectory dataDirectory;
     private final Limits defaultLimits;
     private final Duration grace;
     private final Watchdog watchdog = new Watchdog();
@@ -52,6 +56,7 @@ public final class Cordon implements AutoCloseable {
         this.runtime = new GraalPyRuntime();
         this.mounts = Map.copyOf(b.mounts);
         this.dataDir = b.dataDir;
+        this.tmpQuota = b.tmpQuota;
         this.defaultLimits = b.defaultLimits;
         this.grace = b.grace;
         this.guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30, TimeUnit.SECONDS,
@@ -70,6 +75,7 @@ public final class Cordon implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the execution is granted a mount this Cordon does not have, or a
      *                                  capability this version does not provide
+     * @throws IllegalStateException    if it is granted {@code fs.tmp} and the data directory is unusable
      */
     public ExecutionResult run(Execution execution) {
         Objects.requireNonNull(execution, "execution");
@@ -101,7 +107,8 @@ public final class Cordon implements AutoCloseable {
                                 + c.argument());
                     }
                 }
-                case TMP, GATEWAY -> throw new IllegalArgumentException("capability " + c
+                case TMP -> dataDirectory();
+                case GATEWAY -> throw new IllegalArgumentException("capability " + c
                         + " is not supported by this version of Cordon");
             }
         }
@@ -110,6 +117,30 @@ public final class Cordon implements AutoCloseable {
     /** Where principals' persistent state lives. */
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * The data directory, opened when a call is first granted {@code fs.tmp}, so that a Cordon that never
+     * grants it never touches the disk.
+     *
+     * @throws IllegalStateException if the directory cannot be used (see {@link DataDirectory})
+     */
+    DataDirectory dataDirectory() {
+        DataDirectory d = dataDirectory;
+        if (d == null) {
+            synchronized (this) {
+                d = dataDirectory;
+                if (d == null) {
+                    try {
+                        d = new DataDirectory(dataDir, tmpQuota);
+                    } catch (java.io.UncheckedIOException e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                    dataDirectory = d;
+                }
+            }
+        }
+        return d;
     }
 
     GraalPyRuntime runtime() {
@@ -181,6 +212,7 @@ public final class Cordon implements AutoCloseable {
     public static final class Builder {
         private final Map<VirtualPath, HostTree> mounts = new LinkedHashMap<>();
         private Path dataDir = Path.of("var", "cordon");
+        private Quota tmpQuota = Quota.DEFAULT;
         private Limits defaultLimits = Limits.DEFAULT;
         private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
         private int maxQueuedRuns = 64;
@@ -194,13 +226,13 @@ public final class Cordon implements AutoCloseable {
          * Declares a host directory the guest may see at {@code mountPoint} when a call is granted
          * {@code fs.read:<mountPoint>}. Host symbolic links that lead out of the directory are not followed.
          *
-         * @throws IllegalArgumentException if the mount point is reserved ({@code /}, {@code /usr/lib}),
+         * @throws IllegalArgumentException if the mount point is reserved ({@code /}, {@code /usr/lib},
+         *                                  {@code /dev}, {@code /tmp}),
          *                                  already used, or the access is not READ_ONLY
          */
         public Builder mount(String mountPoint, Path hostDirectory, Access access) {
             VirtualPath point = VirtualPath.of(mountPoint);
-            if (point.isRoot() || GraalPyRuntime.isReserved(point)
-                    || point.startsWith(VirtualPath.of("/tmp")) || VirtualPath.of("/tmp").startsWith(point)) {
+            if (point.isRoot() || GraalPyRuntime.isReserved(point)) {
                 throw new IllegalArgumentException("mount point " + point + " is reserved by the sandbox");
             }
             if (access != Access.READ_ONLY) {
@@ -215,6 +247,15 @@ public final class Cordon implements AutoCloseable {
         /** Where principals' persistent state lives (default {@code var/cordon}, created on first use). */
         public Builder dataDir(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /**
+         * How much each principal may keep in its {@code /tmp} (default {@link Quota#DEFAULT}: 64 MiB in
+         * 10,000 entries). Going over raises {@code EDQUOT} in the guest.
+         */
+        public Builder tmpQuota(Quota quota) {
+            this.tmpQuota = Objects.requireNonNull(quota, "quota");
             return this;
         }
 

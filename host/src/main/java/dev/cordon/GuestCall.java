@@ -10,6 +10,9 @@ import dev.cordon.internal.RunMonitor;
 import dev.cordon.internal.Sizes;
 import dev.cordon.internal.Watchdog;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -127,6 +130,13 @@ final class GuestCall {
                 VirtualPath point = VirtualPath.of(c.argument());
                 fs.mount(point.toString(), cordon.mounts().get(point));
                 audit.allowed("fs", "mount", point.toString());
+            } else if (c.kind() == Capability.Kind.TMP) {
+                try {
+                    fs.mount("/tmp", cordon.dataDirectory().tmp(execution.principal()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open the /tmp of " + execution.principal(), e);
+                }
+                audit.allowed("fs", "mount", "/tmp");
             }
         }
         return fs.build();

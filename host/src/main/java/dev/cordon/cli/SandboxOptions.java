@@ -4,6 +4,7 @@ import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.Limits;
 import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.vfs.Quota;
 import dev.cordon.internal.Durations;
 import dev.cordon.internal.Sizes;
 import picocli.CommandLine.Option;
@@ -44,6 +45,12 @@ final class SandboxOptions {
     @Option(names = "--max-output", paramLabel = "SIZE", description = "Bytes the code may write to stdout, and again to stderr, such as 64KB (default: 1MB).")
     String maxOutput;
 
+    @Option(names = "--tmp-quota", paramLabel = "SIZE", description = "Bytes each principal may keep in /tmp (default: 64MB).")
+    String tmpQuota;
+
+    @Option(names = "--tmp-entries", paramLabel = "N", description = "Files, directories and links each principal may keep in /tmp (default: 10000).")
+    Long tmpEntries;
+
     Limits limits() {
         Limits.Builder b = Limits.builder();
         if (timeout != null) {
@@ -67,6 +74,10 @@ final class SandboxOptions {
             b.dataDir(dataDir);
         }
         mounts.forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
+        if (tmpQuota != null || tmpEntries != null) {
+            b.tmpQuota(new Quota(tmpQuota != null ? Sizes.parse(tmpQuota) : Quota.DEFAULT.maxBytes(),
+                    tmpEntries != null ? tmpEntries : Quota.DEFAULT.maxEntries()));
+        }
         return b.defaultLimits(limits()).build();
     }
 

@@ -1,6 +1,7 @@
 package dev.cordon.graalpy;
 
 import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.DeviceTree;
 import dev.cordon.capabilities.vfs.MemoryTree;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
@@ -56,6 +57,7 @@ public final class GraalPyRuntime implements AutoCloseable {
     private final Engine engine;
     private final HostTree languageHome;
     private final MemoryTree guestStdlib;
+    private final DeviceTree devices = new DeviceTree();
     private final String coreHome;
     private final String stdlibHome;
     private final Source boot;
@@ -96,13 +98,19 @@ public final class GraalPyRuntime implements AutoCloseable {
 
     /** Starts a filesystem for one call with the two read-only trees every guest has. */
     public VirtualFileSystem.Builder baseFileSystem() {
-        return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib);
+        return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib)
+                .mount("/dev", devices);
     }
 
     /** Whether a mount point would hide or sit inside the sandbox's own layout. */
     public static boolean isReserved(VirtualPath mountPoint) {
-        VirtualPath usrLib = VirtualPath.of("/usr/lib");
-        return usrLib.startsWith(mountPoint) || mountPoint.startsWith(usrLib);
+        for (String own : new String[]{"/usr/lib", "/dev", "/tmp"}) {
+            VirtualPath p = VirtualPath.of(own);
+            if (p.startsWith(mountPoint) || mountPoint.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Builds a context denied everything but the given filesystem, bridge and streams. */

@@ -1,6 +1,7 @@
 package dev.cordon.graalpy;
 
 import dev.cordon.capabilities.vfs.FileAttributes;
+import dev.cordon.capabilities.vfs.FileModes;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import org.graalvm.polyglot.io.FileSystem;
@@ -25,7 +26,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -139,8 +139,12 @@ final class GuestFileSystem implements FileSystem {
     @Override
     public Path toRealPath(Path path, LinkOption... linkOptions) throws IOException {
         VirtualPath v = virtual(path);
-        vfs.attributes(v, !nofollow(linkOptions));
-        return real(v);
+        if (nofollow(linkOptions)) {
+            vfs.attributes(v, false);
+            return real(v);
+        }
+        // GraalPy's os.readlink is this call: it answers with the fully resolved target.
+        return real(vfs.realPath(v));
     }
 
     @Override
@@ -190,7 +194,7 @@ final class GuestFileSystem implements FileSystem {
             case "isSymbolicLink" -> a.isSymbolicLink();
             case "isOther" -> false;
             case "fileKey" -> a.device() + ":" + a.inode();
-            case "permissions" -> permissions(a.mode());
+            case "permissions" -> FileModes.permissions(a.mode());
             case "owner" -> new VirtualUser(a.uid() == 0 ? "root" : "sandbox");
             case "group" -> new VirtualGroup(a.gid() == 0 ? "root" : "sandbox");
             case "mode" -> a.fullMode();
@@ -212,7 +216,7 @@ final class GuestFileSystem implements FileSystem {
         switch (name) {
             case "lastModifiedTime" -> vfs.setTimes(v, (FileTime) value, null);
             case "lastAccessTime" -> vfs.setTimes(v, null, (FileTime) value);
-            case "permissions" -> vfs.setMode(v, mode((Set<PosixFilePermission>) value));
+            case "permissions" -> vfs.setMode(v, FileModes.bits((Set<PosixFilePermission>) value));
             case "mode" -> vfs.setMode(v, (Integer) value);
             default -> throw new UnsupportedOperationException("cannot set " + attribute);
         }
@@ -266,24 +270,6 @@ final class GuestFileSystem implements FileSystem {
 
     private static boolean nofollow(LinkOption... options) {
         return Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
-                set.add(p);
-            }
-        }
-        return set;
-    }
-
-    private static int mode(Set<PosixFilePermission> permissions) {
-        int mode = 0;
-        for (PosixFilePermission p : permissions) {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        return mode;
     }
 
     private record VirtualUser(String getName) implements UserPrincipal {

@@ -32,6 +32,12 @@ public interface FileTree {
     /** The names in a directory, in a stable order. */
     List<String> list(VirtualPath directory) throws IOException;
 
+    /** The path with every symbolic link on the way resolved; it must exist. */
+    default VirtualPath realPath(VirtualPath path) throws IOException {
+        attributes(path, true);
+        return path;
+    }
+
     default void createDirectory(VirtualPath path) throws IOException {
         throw readOnly(path);
     }

@@ -145,6 +145,20 @@ public final class VirtualFileSystem {
         }
     }
 
+    /** {@code path} with every symbolic link on the way resolved, as {@code realpath(3)} gives it. */
+    public VirtualPath realPath(VirtualPath path) throws IOException {
+        Located at = locate(path);
+        if (at == null) {
+            syntheticDirectory(path);
+            return path;
+        }
+        try {
+            return at.tree.realPath(at.relative).under(at.mountPoint);
+        } catch (FileSystemException e) {
+            throw rethrow(e, path, at);
+        }
+    }
+
     public void createDirectory(VirtualPath path) throws IOException {
         change("mkdir", path, FileTree::createDirectory);
     }
@@ -158,7 +172,7 @@ public final class VirtualFileSystem {
         Located target = writableLocation("rename", to);
         if (source.tree != target.tree) {
             audit.denied("fs", "rename", from + " -> " + to, "crosses mounts");
-            throw new FileSystemException(from.toString(), to.toString(), "Invalid cross-device link");
+            throw new FileSystemException(from.toString(), to.toString(), "Cross-device link");
         }
         try {
             source.tree.move(source.relative, target.relative, replaceExisting);
@@ -167,8 +181,36 @@ public final class VirtualFileSystem {
         }
     }
 
+    /**
+     * Creates a symbolic link. Its target must resolve, lexically from the link's directory, inside the
+     * tree that holds the link; anything else is refused with {@code EPERM} rather than left dangling out of
+     * the sandbox. The tree receives a relative target as written when it stays within the tree on its own,
+     * and an absolute target in the tree's coordinates.
+     */
     public void createSymbolicLink(VirtualPath link, String target) throws IOException {
-        change("symlink", link, (tree, relative) -> tree.createSymbolicLink(relative, target));
+        Located at = writableLocation("symlink", link);
+        if (target.isEmpty()) {
+            throw new NoSuchFileException(link.toString(), null, "empty link target");
+        }
+        String inTree = null;
+        if (!target.startsWith("/") && HostTree.climbWithin(at.relative.parent(), target) != null) {
+            inTree = target;
+        } else {
+            VirtualPath absolute = link.parent().resolve(target);
+            if (absolute.startsWith(at.mountPoint)) {
+                inTree = absolute.relativeTo(at.mountPoint).toString();
+            }
+        }
+        if (inTree == null) {
+            audit.denied("fs", "symlink", link + " -> " + target, "target outside " + at.mountPoint);
+            throw new FileSystemException(link.toString(), null, "Operation not permitted");
+        }
+        String stored = inTree;
+        try {
+            at.tree.createSymbolicLink(at.relative, stored);
+        } catch (FileSystemException e) {
+            throw rethrow(e, link, at);
+        }
     }
 
     public String readSymbolicLink(VirtualPath link) throws IOException {
