@@ -53,7 +53,7 @@ public final class Cordon implements AutoCloseable {
     private volatile boolean closed;
 
     private Cordon(Builder b) {
-        this.runtime = new GraalPyRuntime();
+        this.runtime = GraalPyRuntime.acquire();
         this.mounts = Map.copyOf(b.mounts);
         this.dataDir = b.dataDir;
         this.tmpQuota = b.tmpQuota;

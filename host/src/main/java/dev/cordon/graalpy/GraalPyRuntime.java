@@ -62,7 +62,23 @@ public final class GraalPyRuntime implements AutoCloseable {
     private final String stdlibHome;
     private final Source boot;
 
-    public GraalPyRuntime() {
+    private static GraalPyRuntime shared;
+    private static int users;
+
+    /**
+     * The runtime of this JVM, started on first use: one engine serves every {@link dev.cordon.Cordon},
+     * so parsed code and compiled code are shared and a second Cordon starts in milliseconds. Each
+     * {@code acquire} must be matched by one {@link #close}; the engine stops when the last user closes.
+     */
+    public static synchronized GraalPyRuntime acquire() {
+        if (shared == null) {
+            shared = new GraalPyRuntime();
+        }
+        users++;
+        return shared;
+    }
+
+    private GraalPyRuntime() {
         this.engine = Engine.newBuilder("python")
                 .option("engine.WarnInterpreterOnly", "false")
                 .out(OutputStream.nullOutputStream())
@@ -158,6 +174,12 @@ public final class GraalPyRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (GraalPyRuntime.class) {
+            if (this != shared || --users > 0) {
+                return;
+            }
+            shared = null;
+        }
         engine.close(true);
     }
 

@@ -23,6 +23,12 @@ class CliTest {
         }
     }
 
+    /** Holds the shared engine open, so that each command's own Cordon starts warm. */
+    @org.junit.jupiter.api.BeforeAll
+    static void warmEngine() {
+        dev.cordon.testing.SharedCordon.get();
+    }
+
     private static synchronized Run cli(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -119,5 +125,58 @@ class CliTest {
         Run write = cli("run", "--mount", "/data=" + dir, "--grant", "fs.read:/data", "-c", "open('/data/new.txt', 'w')");
         assertThat(write.err()).contains("PermissionError");
         assertThat(dir.resolve("new.txt")).doesNotExist();
+    }
+
+    @Test
+    void eachPrincipalKeepsItsTmpAcrossInvocations(@TempDir Path data) {
+        String script = Path.of("..", "examples", "scripts", "visits.py").toString();
+        String dir = data.toString();
+        assertThat(cli("run", "--data-dir", dir, "--grant", "fs.tmp", "--principal", "test1", script).out())
+                .isEqualTo("visit number 1\n");
+        assertThat(cli("run", "--data-dir", dir, "--grant", "fs.tmp", "--principal", "test1", script).out())
+                .isEqualTo("visit number 2\n");
+        assertThat(cli("run", "--data-dir", dir, "--grant", "fs.tmp", "--principal", "test1/.", script).out())
+                .isEqualTo("visit number 1\n");
+        Run noGrant = cli("run", "--data-dir", dir, "--principal", "test1", script);
+        assertThat(noGrant.exit()).isEqualTo(1);
+        assertThat(noGrant.err()).contains("FileNotFoundError");
+    }
+
+    @Test
+    void writesAndLinksOutsideTmpAreRefusedThroughTheCli(@TempDir Path data) throws Exception {
+        Run r = cli("run", "--json", "--data-dir", data.toString(), "--grant", "fs.tmp", "-c", """
+                import errno, os
+                out = []
+                for attempt in (lambda: open('/tmp/../../evil', 'w'), lambda: os.mkdir('/tmp/../x'),
+                                lambda: os.symlink('/etc/passwd', '/tmp/p'), lambda: os.rename('/tmp', '/t')):
+                    try:
+                        attempt()
+                        out.append('ok')
+                    except OSError as e:
+                        out.append(errno.errorcode[e.errno])
+                print(out)
+                """);
+        assertThat(r.exit()).isEqualTo(0);
+        assertThat(r.json().get("stdout").asText()).isEqualTo("['EACCES', 'EACCES', 'EPERM', 'EACCES']\n");
+        assertThat(r.json().get("events").toString()).contains("DENIED");
+    }
+
+    @Test
+    void tmpQuotaFlagsApply(@TempDir Path data) {
+        Run r = cli("run", "--data-dir", data.toString(), "--grant", "fs.tmp", "--tmp-quota", "1KB",
+                "--tmp-entries", "3", "-c", """
+                import errno, os
+                try:
+                    with open('/tmp/f', 'wb') as f:
+                        f.write(b'x' * 2048)
+                except OSError as e:
+                    print(errno.errorcode[e.errno])
+                for i in range(4):
+                    try:
+                        os.mkdir('/tmp/d%d' % i)
+                    except OSError as e:
+                        print(i, errno.errorcode[e.errno])
+                """);
+        assertThat(r.out()).isEqualTo("EDQUOT\n3 EDQUOT\n");
     }
 }

@@ -178,7 +178,7 @@ public final class HostTree implements FileTree {
             if (truncates) {
                 ledger.releaseBytes(a.size());
             }
-            return new QuotaChannel(channel, ledger, host, path, options.contains(StandardOpenOption.APPEND),
+            return new QuotaChannel(channel, ledger, host, options.contains(StandardOpenOption.APPEND),
                     false);
         }
     }
@@ -191,7 +191,7 @@ public final class HostTree implements FileTree {
             exact.remove(StandardOpenOption.CREATE);
             exact.add(StandardOpenOption.CREATE_NEW);
             FileChannel channel = hostChannel(host, exact, path);
-            return new QuotaChannel(channel, ledger, host, path, options.contains(StandardOpenOption.APPEND),
+            return new QuotaChannel(channel, ledger, host, options.contains(StandardOpenOption.APPEND),
                     true);
         } catch (IOException | RuntimeException e) {
             ledger.releaseEntry(0);

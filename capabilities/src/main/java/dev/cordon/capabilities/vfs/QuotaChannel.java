@@ -13,24 +13,23 @@ import java.nio.file.Path;
  * would go over the quota is refused whole with {@code EDQUOT}, and the file is rolled back: removed if
  * this open created it, emptied if this open truncated it, cut back to its length at open otherwise, so
  * that no half-written file is left behind. Later writes through the same descriptor fail the same way.
+ * Like {@code write(2)}, these errors name no file.
  */
 final class QuotaChannel implements SeekableByteChannel {
 
     private final FileChannel channel;
     private final QuotaLedger ledger;
     private final Path host;
-    private final VirtualPath path;
     private final boolean append;
     private final boolean created;
     private final long lengthAtOpen;
     private boolean exceeded;
 
-    QuotaChannel(FileChannel channel, QuotaLedger ledger, Path host, VirtualPath path, boolean append,
+    QuotaChannel(FileChannel channel, QuotaLedger ledger, Path host, boolean append,
                  boolean created) throws IOException {
         this.channel = channel;
         this.ledger = ledger;
         this.host = host;
-        this.path = path;
         this.append = append;
         this.created = created;
         this.lengthAtOpen = channel.size();
@@ -40,13 +39,13 @@ final class QuotaChannel implements SeekableByteChannel {
     public int write(ByteBuffer src) throws IOException {
         synchronized (ledger) {
             if (exceeded) {
-                throw QuotaLedger.exceeded(path);
+                throw QuotaLedger.exceeded(null);
             }
             long size = channel.size();
             long end = (append ? size : channel.position()) + src.remaining();
             long growth = Math.max(0, end - size);
             try {
-                ledger.reserveBytes(path, growth);
+                ledger.reserveBytes(null, growth);
             } catch (IOException e) {
                 exceeded = true;
                 rollBack(size);
@@ -121,7 +120,7 @@ final class QuotaChannel implements SeekableByteChannel {
     private void ensureOpen() throws IOException {
         if (!channel.isOpen()) {
             if (exceeded) {
-                throw QuotaLedger.exceeded(path);
+                throw QuotaLedger.exceeded(null);
             }
             throw new ClosedChannelException();
         }

@@ -95,7 +95,8 @@ final class QuotaLedger {
         return entries;
     }
 
+    /** The refusal, naming {@code path}, or no file when null (as {@code write(2)} names none). */
     static FileSystemException exceeded(VirtualPath path) {
-        return new FileSystemException(path.toString(), null, EXCEEDED);
+        return new FileSystemException(path == null ? null : path.toString(), null, EXCEEDED);
     }
 }

@@ -110,10 +110,11 @@ public final class VirtualFileSystem {
     public SeekableByteChannel open(VirtualPath path, Set<? extends OpenOption> options) throws IOException {
         Located at = locate(path);
         if (at == null) {
-            syntheticDirectory(path);
-            if (OpenOptions.mutates(options)) {
+            if (OpenOptions.mutates(options) && (isSynthetic(path) || isSynthetic(path.parent()))) {
+                // Creating a file next to the mount points, as in "/evil": the directory is not writable.
                 throw deny("open", path, "read-only file system");
             }
+            syntheticDirectory(path);
             throw new FileSystemException(path.toString(), null, "Is a directory");
         }
         if (OpenOptions.mutates(options) && !at.tree.writable()) {
