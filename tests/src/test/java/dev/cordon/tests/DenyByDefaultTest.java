@@ -106,7 +106,7 @@ class DenyByDefaultTest {
                 /usr/lib/graalpy
                 ['/usr/lib/graalpy/lib/python3.12', '/usr/lib/graalpy/lib/graalpy25.0/modules', '/usr/lib/cordon']
                 /usr/lib/graalpy/lib/python3.12/json/__init__.py
-                ['usr'] ['cordon', 'graalpy']
+                ['dev', 'usr'] ['cordon', 'graalpy']
                 {}
                 /
                 """);
