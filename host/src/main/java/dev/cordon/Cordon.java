@@ -2,6 +2,8 @@ package dev.cordon;
 
 import dev.cordon.capabilities.Capability;
 import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.gateway.Gateway;
+import dev.cordon.capabilities.gateway.Service;
 import dev.cordon.capabilities.vfs.Access;
 import dev.cordon.capabilities.vfs.DataDirectory;
 import dev.cordon.capabilities.vfs.HostTree;
@@ -43,6 +45,7 @@ public final class Cordon implements AutoCloseable {
 
     private final GraalPyRuntime runtime;
     private final Map<VirtualPath, HostTree> mounts;
+    private final Gateway gateway;
     private final Path dataDir;
     private final Quota tmpQuota;
     private volatile DataDirectory dataDirectory;
@@ -55,6 +58,7 @@ public final class Cordon implements AutoCloseable {
     private Cordon(Builder b) {
         this.runtime = GraalPyRuntime.acquire();
         this.mounts = Map.copyOf(b.mounts);
+        this.gateway = b.gateway.build();
         this.dataDir = b.dataDir;
         this.tmpQuota = b.tmpQuota;
         this.defaultLimits = b.defaultLimits;
@@ -108,8 +112,12 @@ public final class Cordon implements AutoCloseable {
                     }
                 }
                 case TMP -> dataDirectory();
-                case GATEWAY -> throw new IllegalArgumentException("capability " + c
-                        + " is not supported by this version of Cordon");
+                case GATEWAY -> {
+                    if (!gateway.has(c.argument())) {
+                        throw new IllegalArgumentException("granted " + c + " but no service " + c.argument()
+                                + " is registered");
+                    }
+                }
             }
         }
     }
@@ -145,6 +153,10 @@ public final class Cordon implements AutoCloseable {
 
     GraalPyRuntime runtime() {
         return runtime;
+    }
+
+    Gateway gateway() {
+        return gateway;
     }
 
     Map<VirtualPath, HostTree> mounts() {
@@ -211,6 +223,7 @@ public final class Cordon implements AutoCloseable {
     /** Configures a {@link Cordon}. */
     public static final class Builder {
         private final Map<VirtualPath, HostTree> mounts = new LinkedHashMap<>();
+        private final Gateway.Builder gateway = Gateway.builder();
         private Path dataDir = Path.of("var", "cordon");
         private Quota tmpQuota = Quota.DEFAULT;
         private Limits defaultLimits = Limits.DEFAULT;
@@ -241,6 +254,19 @@ public final class Cordon implements AutoCloseable {
             if (mounts.putIfAbsent(point, new HostTree(hostDirectory)) != null) {
                 throw new IllegalArgumentException("mount point " + point + " is declared twice");
             }
+            return this;
+        }
+
+        /**
+         * Registers a host service that calls granted {@code gateway:<name>} reach through a token
+         * ({@code from cordon import gateway; gateway.connect(name)}). Built-in services are in
+         * {@code dev.cordon.capabilities.services}: {@code SqlService}, {@code KeyValueService},
+         * {@code HttpService}; an application registers its own by implementing {@link Service}.
+         *
+         * @throws IllegalArgumentException if the name is malformed or already registered
+         */
+        public Builder service(String name, Service service) {
+            gateway.service(name, service);
             return this;
         }
 

@@ -2,7 +2,7 @@ package dev.cordon;
 
 import dev.cordon.capabilities.Grants;
 import dev.cordon.capabilities.Principal;
-import dev.cordon.internal.Json;
+import dev.cordon.capabilities.Json;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,6 +2,9 @@ package dev.cordon;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.Capability;
+import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.Principal;
+import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.graalpy.GraalPySandbox;
@@ -13,6 +16,9 @@ import dev.cordon.internal.Watchdog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,6 +40,7 @@ final class GuestCall {
     private final CappedOutput stdout;
     private final CappedOutput stderr;
     private final CompletableFuture<ExecutionResult> done = new CompletableFuture<>();
+    private final GatewayAccess gateway;
     private volatile long prepareNanos;
 
     GuestCall(Cordon cordon, Execution execution, Limits limits) {
@@ -46,6 +53,8 @@ final class GuestCall {
         this.session = session;
         this.interactive = interactive;
         this.monitor = new RunMonitor(limits);
+        this.gateway = session != null ? session.gateway()
+                : openGateway(cordon, execution.principal(), execution.grants(), audit);
         this.stdout = new CappedOutput(limits.outputBytes(), execution.stdoutTee(),
                 () -> monitor.trip(Status.OUTPUT_LIMIT, "stdout went past the output limit of "
                         + Sizes.format(limits.outputBytes())));
@@ -76,7 +85,22 @@ final class GuestCall {
             }
         } finally {
             cordon.watchdog().unwatch(tick);
+            if (session == null) {
+                // The call is over for its caller: its tokens die now, even if its thread is still draining.
+                gateway.close();
+            }
         }
+    }
+
+    /** The gateway of one execution: the services it was granted, under a fresh execution id. */
+    static GatewayAccess openGateway(Cordon cordon, Principal principal, Grants grants, AuditTrail audit) {
+        Set<String> services = new HashSet<>();
+        for (Capability c : grants.capabilities()) {
+            if (c.kind() == Capability.Kind.GATEWAY) {
+                services.add(c.argument());
+            }
+        }
+        return cordon.gateway().open(principal, UUID.randomUUID().toString(), services, audit);
     }
 
     /** Called by the watchdog: checks the limits, and answers the caller once the grace period is over. */
@@ -99,7 +123,7 @@ final class GuestCall {
             GraalPySandbox s = sandbox;
             monitor.onTrip(s::cancel);
             sandbox.bind(execution.openStdin(), stdout, stderr, execution.paramsJson(),
-                    monitor.limits().outputBytes(), audit);
+                    monitor.limits().outputBytes(), audit, gateway);
             prepareNanos = System.nanoTime() - start;
             GraalPySandbox.Outcome outcome;
             monitor.begin();

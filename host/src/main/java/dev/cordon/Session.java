@@ -2,6 +2,7 @@ package dev.cordon;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.Principal;
 import dev.cordon.graalpy.GraalPySandbox;
 
@@ -20,12 +21,19 @@ public final class Session implements AutoCloseable {
     private final Grants grants;
     private final Object sandboxLock = new Object();
     private GraalPySandbox sandbox;
+    private final GatewayAccess gateway;
     private volatile boolean closed;
 
     Session(Cordon cordon, String principal, Grants grants) {
         this.cordon = cordon;
         this.principal = Principal.of(principal);
         this.grants = Objects.requireNonNull(grants, "grants");
+        // A session is one execution for the gateway: its tokens live until it closes.
+        this.gateway = GuestCall.openGateway(cordon, this.principal, grants, new AuditTrail());
+    }
+
+    GatewayAccess gateway() {
+        return gateway;
     }
 
     public Principal principal() {
@@ -82,6 +90,7 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        gateway.close();
         synchronized (sandboxLock) {
             if (sandbox != null) {
                 sandbox.close();

@@ -1,5 +1,6 @@
 package dev.cordon.capabilities;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -14,9 +15,10 @@ import java.util.Objects;
  *                 host path or credential
  * @param outcome  whether it was allowed
  * @param detail   a short explanation, empty when there is nothing to add
+ * @param duration how long the use took (gateway calls), null when not measured
  */
 public record AuditEvent(Instant time, String category, String action, String target, Outcome outcome,
-                         String detail) {
+                         String detail, Duration duration) {
 
     /** How a capability use ended. */
     public enum Outcome {

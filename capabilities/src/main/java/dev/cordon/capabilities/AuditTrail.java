@@ -1,6 +1,7 @@
 package dev.cordon.capabilities;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,7 +45,13 @@ public final class AuditTrail {
 
     public void record(String category, String action, String target, AuditEvent.Outcome outcome,
                        String detail) {
-        AuditEvent event = new AuditEvent(clock.instant(), category, action, target, outcome, detail);
+        record(category, action, target, outcome, detail, null);
+    }
+
+    /** Records an event that took {@code duration}. */
+    public void record(String category, String action, String target, AuditEvent.Outcome outcome,
+                       String detail, Duration duration) {
+        AuditEvent event = new AuditEvent(clock.instant(), category, action, target, outcome, detail, duration);
         synchronized (events) {
             if (events.size() < capacity) {
                 events.add(event);

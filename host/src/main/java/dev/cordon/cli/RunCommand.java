@@ -6,7 +6,7 @@ import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.capabilities.AuditEvent;
-import dev.cordon.internal.Json;
+import dev.cordon.capabilities.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -136,6 +136,9 @@ final class RunCommand implements Callable<Integer> {
             e.put("target", ev.target());
             e.put("outcome", ev.outcome().name());
             e.put("detail", ev.detail());
+            if (ev.duration() != null) {
+                e.put("micros", ev.duration().toNanos() / 1_000);
+            }
         }
         return o.toString();
     }

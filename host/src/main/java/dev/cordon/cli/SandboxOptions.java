@@ -30,6 +30,16 @@ final class SandboxOptions {
     @Option(names = "--mount", paramLabel = "VPATH=HOSTDIR", description = "Mount a host directory read-only at VPATH; grant it with --grant fs.read:VPATH. Repeatable.")
     Map<String, Path> mounts = new LinkedHashMap<>();
 
+    @Option(names = "--service", paramLabel = "NAME=SPEC", description = {
+            "Register a host service, reached with --grant gateway:NAME. Repeatable. SPEC is one of:",
+            "  jdbc:URL          a SQL database (read-only unless --writable NAME), e.g. jdbc:sqlite:app.db",
+            "  kv | kv:shared    a key-value store, per principal or shared",
+            "  http:PREFIX       HTTP GET of paths under PREFIX, e.g. http:http://127.0.0.1:8080/api/"})
+    Map<String, String> services = new LinkedHashMap<>();
+
+    @Option(names = "--writable", paramLabel = "NAME", description = "Let the SQL service NAME write. Repeatable.")
+    List<String> writable = new ArrayList<>();
+
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where principals' persistent state lives (default: var/cordon).")
     Path dataDir;
 
@@ -74,6 +84,12 @@ final class SandboxOptions {
             b.dataDir(dataDir);
         }
         mounts.forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
+        for (String name : writable) {
+            if (!services.getOrDefault(name, "").startsWith("jdbc:")) {
+                throw new IllegalArgumentException("--writable " + name + ": no SQL service of that name");
+            }
+        }
+        services.forEach((name, spec) -> b.service(name, ServiceSpecs.parse(spec, writable.contains(name))));
         if (tmpQuota != null || tmpEntries != null) {
             b.tmpQuota(new Quota(tmpQuota != null ? Sizes.parse(tmpQuota) : Quota.DEFAULT.maxBytes(),
                     tmpEntries != null ? tmpEntries : Quota.DEFAULT.maxEntries()));

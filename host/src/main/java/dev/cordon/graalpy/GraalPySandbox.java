@@ -3,6 +3,7 @@ package dev.cordon.graalpy;
 import dev.cordon.GuestError;
 import dev.cordon.Status;
 import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
@@ -46,11 +47,12 @@ public final class GraalPySandbox implements AutoCloseable {
 
     /** Points the guest's streams, parameters and result at one call. */
     public void bind(InputStream stdin, OutputStream stdout, OutputStream stderr, String paramsJson,
-                     long maxResultBytes, AuditTrail audit) {
+                     long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
         in.set(stdin);
         out.set(stdout);
         err.set(stderr);
-        bridge.bind(paramsJson, maxResultBytes, audit);
+        gateway.recordTo(audit);
+        bridge.bind(paramsJson, maxResultBytes, audit, gateway);
     }
 
     /** The result of running code: a status and, unless OK, the guest's error. */

@@ -1,7 +1,8 @@
 package dev.cordon.graalpy;
 
 import dev.cordon.capabilities.AuditTrail;
-import dev.cordon.internal.Json;
+import dev.cordon.capabilities.Json;
+import dev.cordon.capabilities.gateway.GatewayAccess;
 import org.graalvm.polyglot.HostAccess;
 
 import java.nio.charset.StandardCharsets;
@@ -18,18 +19,49 @@ public final class GuestBridge {
     private volatile long maxResultBytes;
     private volatile AuditTrail audit;
     private volatile Object value;
+    private volatile GatewayAccess gateway;
 
     GuestBridge(AuditTrail audit) {
         this.audit = audit;
     }
 
-    /** Starts a call: its parameters, its result bound and its audit trail; the previous result is gone. */
-    void bind(String paramsJson, long maxResultBytes, AuditTrail audit) {
+    /**
+     * Starts a call: its parameters, its result bound, its audit trail and its gateway; the previous
+     * result is gone.
+     */
+    void bind(String paramsJson, long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
         this.paramsJson = paramsJson;
         this.maxResultBytes = maxResultBytes;
         this.audit = audit;
+        this.gateway = gateway;
         this.value = null;
     }
+
+    /**
+     * A token for a granted service: {@code v} and the token as JSON, or {@code e} and the error
+     * ({@link GatewayAccess#callJson} describes the form).
+     */
+    @HostAccess.Export
+    public String gatewayConnect(String service) {
+        GatewayAccess g = gateway;
+        return g == null ? NO_GATEWAY : g.connectJson(service);
+    }
+
+    /** The service a token received as data stands for, in the same form. */
+    @HostAccess.Export
+    public String gatewayAttach(String token) {
+        GatewayAccess g = gateway;
+        return g == null ? NO_GATEWAY : g.attachJson(token);
+    }
+
+    /** Calls an operation through a token: arguments as a JSON array, the reply in the same form. */
+    @HostAccess.Export
+    public String gatewayCall(String token, String operation, String argumentsJson) {
+        GatewayAccess g = gateway;
+        return g == null ? NO_GATEWAY : g.callJson(token, operation, argumentsJson);
+    }
+
+    private static final String NO_GATEWAY = "e{\"type\":\"PermissionError\",\"message\":\"no gateway in this call\"}";
 
     /** The call's parameters as a JSON object. */
     @HostAccess.Export

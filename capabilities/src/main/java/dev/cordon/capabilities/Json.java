@@ -1,4 +1,4 @@
-package dev.cordon.internal;
+package dev.cordon.capabilities;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 
-/** JSON for values crossing the sandbox boundary. Not part of the public API. */
+/** JSON for values crossing the sandbox boundary: parameters, results, gateway arguments. */
 public final class Json {
 
     /** Shared, thread-safe once configured. */
