@@ -8,6 +8,7 @@ import dev.cordon.capabilities.Principal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -135,7 +136,10 @@ public final class GatewayAccess implements AutoCloseable {
     }
 
     static String error(GatewayException e) {
-        return "e" + Json.write(Map.of("type", e.kind().pythonType(), "message", String.valueOf(e.getMessage())));
+        Map<String, String> error = new LinkedHashMap<>();
+        error.put("type", e.kind().pythonType());
+        error.put("message", String.valueOf(e.getMessage()));
+        return "e" + Json.write(error);
     }
 
     private Tokens.Binding binding(String action, String token) {

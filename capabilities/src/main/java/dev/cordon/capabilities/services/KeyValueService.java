@@ -3,6 +3,7 @@ package dev.cordon.capabilities.services;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cordon.capabilities.Json;
 import dev.cordon.capabilities.gateway.CallContext;
 import dev.cordon.capabilities.gateway.GatewayException;
@@ -37,7 +38,7 @@ public final class KeyValueService implements Service {
     private KeyValueService(Builder b) {
         this.shared = b.shared;
         this.maxValueBytes = b.maxValueBytes;
-        this.store = Caffeine.newBuilder().maximumSize(b.maxEntries).expireAfter(new Expiry<Key, Entry>() {
+        this.store = Caffeine.newBuilder().maximumSize(b.maxEntries).ticker(b.ticker).expireAfter(new Expiry<Key, Entry>() {
             @Override
             public long expireAfterCreate(Key key, Entry value, long currentTime) {
                 return value.ttlNanos();
@@ -128,8 +129,15 @@ public final class KeyValueService implements Service {
         private boolean shared;
         private long maxEntries = 100_000;
         private int maxValueBytes = 1 << 20;
+        private Ticker ticker = Ticker.systemTicker();
 
         private Builder() {
+        }
+
+        /** The clock that times entries out (for tests). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = ticker;
+            return this;
         }
 
         /** One namespace for every principal (default: one per principal). */
