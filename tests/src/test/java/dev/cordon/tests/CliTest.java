@@ -179,4 +179,33 @@ class CliTest {
                 """);
         assertThat(r.out()).isEqualTo("EDQUOT\n3 EDQUOT\n");
     }
+
+    @Test
+    void servicesAreDeclaredAndGrantedOnTheCommandLine(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("app.db");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+            st.execute("CREATE TABLE t (x INTEGER)");
+            st.execute("INSERT INTO t VALUES (1), (2)");
+        }
+        String url = "db=jdbc:sqlite:" + db;
+        Run read = cli("run", "--service", url, "--service", "cache=kv", "--grant", "gateway:db", "--grant",
+                "gateway:cache", "-c", """
+                from cordon import gateway
+                c = gateway.connect('cache'); c.call('set', 'k', 1)
+                print(gateway.connect('db').query('SELECT sum(x) AS s FROM t'), c.call('get', 'k'))
+                """);
+        assertThat(read.out()).isEqualTo("[{'s': 3}] 1\n");
+        Run refused = cli("run", "--service", url, "--grant", "gateway:db", "-c",
+                "from cordon import gateway\ngateway.connect('db').execute('DELETE FROM t')");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("PermissionError: this database is read-only");
+        Run written = cli("run", "--service", url, "--writable", "db", "--grant", "gateway:db", "-c",
+                "from cordon import gateway\nprint(gateway.connect('db').execute('DELETE FROM t WHERE x = ?', [1]))");
+        assertThat(written.out()).isEqualTo("{'rowcount': 1}\n");
+        Run ungranted = cli("run", "--service", url, "-c", "from cordon import gateway\ngateway.connect('db')");
+        assertThat(ungranted.err()).contains("PermissionError: gateway:db was not granted");
+        assertThat(cli("run", "--service", "x=bogus", "-c", "1").exit()).isEqualTo(2);
+        assertThat(cli("run", "--grant", "gateway:nothing", "-c", "1").exit()).isEqualTo(2);
+        assertThat(cli("run", "--writable", "db", "-c", "1").exit()).isEqualTo(2);
+    }
 }
