@@ -101,7 +101,56 @@ def install(bridge):
     except ImportError:
         pass
 
+    _guard_builtins()
     return describe
+
+
+def _guard_builtins():
+    """Answer in constant time the builtins that would otherwise run uninterruptibly over a range.
+
+    GraalPy cannot cancel a builtin while it runs: sum(range(10**13)) would keep its thread for
+    hours after the call's deadline. Over a range these have closed forms, so they are computed
+    instead of iterated; every other argument goes to the original builtin.
+    """
+    import builtins
+    original_sum, original_min, original_max, original_all = builtins.sum, builtins.min, builtins.max, builtins.all
+
+    # GraalPy's len() of a range stops at 2**31, so lengths and ends are computed here.
+    def length(r):
+        if r.step > 0:
+            return 0 if r.stop <= r.start else (r.stop - r.start + r.step - 1) // r.step
+        return 0 if r.stop >= r.start else (r.start - r.stop - r.step - 1) // -r.step
+
+    def sum(iterable, /, start=0):
+        if type(iterable) is range and type(start) is int:
+            n = length(iterable)
+            return start + n * iterable.start + iterable.step * n * (n - 1) // 2
+        return original_sum(iterable, start)
+
+    def min(*args, **kwargs):
+        if len(args) == 1 and not kwargs and type(args[0]) is range and length(args[0]):
+            r = args[0]
+            return r.start if r.step > 0 else r.start + (length(r) - 1) * r.step
+        return original_min(*args, **kwargs)
+
+    def max(*args, **kwargs):
+        if len(args) == 1 and not kwargs and type(args[0]) is range and length(args[0]):
+            r = args[0]
+            return r.start + (length(r) - 1) * r.step if r.step > 0 else r.start
+        return original_max(*args, **kwargs)
+
+    def all(iterable, /):
+        if type(iterable) is range:
+            r = iterable
+            n = length(r)
+            last = r.start + (n - 1) * r.step
+            return not (n and (-r.start) % r.step == 0 and original_min(r.start, last) <= 0 <= original_max(r.start, last))
+        return original_all(iterable)
+
+    for f, original in ((sum, original_sum), (min, original_min), (max, original_max), (all, original_all)):
+        f.__doc__ = original.__doc__
+        f.__module__ = "builtins"
+        setattr(builtins, f.__name__, f)
 
 
 def describe(exc, source=None, filename=None):

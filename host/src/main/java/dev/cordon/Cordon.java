@@ -10,14 +10,18 @@ import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.Quota;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.graalpy.GraalPyRuntime;
+import dev.cordon.internal.HeapGuard;
 import dev.cordon.internal.Watchdog;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -52,6 +56,9 @@ public final class Cordon implements AutoCloseable {
     private final Limits defaultLimits;
     private final Duration grace;
     private final Watchdog watchdog = new Watchdog();
+    private final HeapGuard heapGuard;
+    private final Set<GuestCall> running = ConcurrentHashMap.newKeySet();
+    private volatile long handledCollection;
     private final ThreadPoolExecutor guests;
     private volatile boolean closed;
 
@@ -67,6 +74,8 @@ public final class Cordon implements AutoCloseable {
                 b.maxQueuedRuns == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(b.maxQueuedRuns),
                 new GuestThreads());
         this.guests.allowCoreThreadTimeOut(true);
+        this.heapGuard = new HeapGuard(b.heapPressure);
+        this.watchdog.watch(this::guardHeap);
     }
 
     public static Builder builder() {
@@ -155,6 +164,25 @@ public final class Cordon implements AutoCloseable {
         return runtime;
     }
 
+    /**
+     * Once per garbage collection that leaves the heap under pressure, stops the running call that has
+     * allocated the most: the other calls and the host keep their memory.
+     */
+    private void guardHeap(long now) {
+        if (!heapGuard.underPressure() || heapGuard.collections() == handledCollection) {
+            return;
+        }
+        handledCollection = heapGuard.collections();
+        running.stream().filter(GuestCall::stoppable).max(Comparator.comparingLong(GuestCall::allocatedBytes))
+                .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(),
+                        Runtime.getRuntime().maxMemory()));
+    }
+
+    /** The calls whose guest code is running now. */
+    Set<GuestCall> running() {
+        return running;
+    }
+
     Gateway gateway() {
         return gateway;
     }
@@ -191,12 +219,34 @@ public final class Cordon implements AutoCloseable {
         }
         closed = true;
         guests.shutdownNow();
+        boolean stopped;
         try {
-            guests.awaitTermination(5, TimeUnit.SECONDS);
+            stopped = guests.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            stopped = false;
         }
         watchdog.close();
+        heapGuard.close();
+        if (stopped) {
+            releaseRuntime();
+        } else {
+            // A guest thread is still inside work that cannot be interrupted: closing the engine now would
+            // block the caller until it ends. Release it in the background instead.
+            Thread release = new Thread(() -> {
+                try {
+                    guests.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                releaseRuntime();
+            }, "cordon-release");
+            release.setDaemon(true);
+            release.start();
+        }
+    }
+
+    private void releaseRuntime() {
         try {
             runtime.close();
         } catch (RuntimeException e) {
@@ -229,7 +279,8 @@ public final class Cordon implements AutoCloseable {
         private Limits defaultLimits = Limits.DEFAULT;
         private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
         private int maxQueuedRuns = 64;
-        private Duration grace = Duration.ofMillis(500);
+        private Duration grace = Duration.ZERO;
+        private double heapPressure = 0.75;
         private Backend backend = Backend.graalPy();
 
         private Builder() {
@@ -311,10 +362,26 @@ public final class Cordon implements AutoCloseable {
 
         /**
          * How long past a limit the caller waits for the guest to stop before it gets its result anyway
-         * (default 500 ms). A guest stuck in uninterruptible work keeps its thread until it stops.
+         * (default zero: the result comes at the limit, within the watchdog's 5 ms period, while the guest
+         * is cancelled in the background). A longer grace lets output written just before the limit in.
+         * A guest stuck in work that cannot be interrupted keeps its thread until it stops, and the pool's
+         * bound counts it, so such threads can never outnumber {@code maxConcurrentRuns}.
          */
         public Builder grace(Duration grace) {
             this.grace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * The fraction of the maximum heap that may survive a garbage collection (default 0.75). Past it, the
+         * running call that has allocated the most is stopped with {@code MEMORY_LIMIT}, once per collection,
+         * so that no {@code OutOfMemoryError} reaches the host or another call.
+         */
+        public Builder heapPressure(double fraction) {
+            if (!(fraction > 0 && fraction < 1)) {
+                throw new IllegalArgumentException("heapPressure is a fraction between 0 and 1");
+            }
+            this.heapPressure = fraction;
             return this;
         }
 

@@ -92,6 +92,21 @@ final class GuestCall {
         }
     }
 
+    /** Whether the heap guard may still stop this call: it runs and no limit has stopped it yet. */
+    boolean stoppable() {
+        return monitor.running() && monitor.tripped() == null;
+    }
+
+    long allocatedBytes() {
+        return monitor.allocatedBytes();
+    }
+
+    void stopForHeapPressure(long live, long max) {
+        monitor.trip(Status.MEMORY_LIMIT, "the host's heap is under pressure (" + Sizes.format(live) + " of "
+                + Sizes.format(max) + " live after a collection) and this call had allocated the most ("
+                + Sizes.format(monitor.allocatedBytes()) + ")");
+    }
+
     /** The gateway of one execution: the services it was granted, under a fresh execution id. */
     static GatewayAccess openGateway(Cordon cordon, Principal principal, Grants grants, AuditTrail audit) {
         Set<String> services = new HashSet<>();
@@ -127,10 +142,12 @@ final class GuestCall {
             prepareNanos = System.nanoTime() - start;
             GraalPySandbox.Outcome outcome;
             monitor.begin();
+            cordon.running().add(this);
             try {
                 outcome = sandbox.run(execution.code(), execution.sourceName(), interactive);
             } finally {
                 monitor.end();
+                cordon.running().remove(this);
             }
             done.complete(result(outcome, monitor.tripped(), sandbox.value()));
         } catch (Throwable t) {
