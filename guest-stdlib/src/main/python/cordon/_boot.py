@@ -42,6 +42,20 @@ def install(bridge):
         posix.register_at_fork = lambda **hooks: None
     # An empty environment: os.environ is built from posix.environ on first import of os.
     posix.environ.clear()
+    # A virtual identity: the host's pid, user, kernel and processor count are none of the guest's business.
+    identity = {"getpid": 2, "getppid": 1, "getuid": 1000, "geteuid": 1000, "getgid": 1000, "getegid": 1000,
+                "getpgrp": 2, "getsid": 2, "getpgid": 2}
+    for name, value in identity.items():
+        if hasattr(posix, name):
+            setattr(posix, name, (lambda v: lambda *args: v)(value))
+    if hasattr(posix, "uname"):
+        uname = posix.uname()
+        fake = type(uname)(("Linux", "sandbox", "0", "#1 Cordon", uname.machine))
+        posix.uname = lambda: fake
+    if hasattr(posix, "cpu_count"):
+        posix.cpu_count = lambda: 1
+    if hasattr(posix, "sched_getaffinity"):
+        posix.sched_getaffinity = lambda pid: {0}
     try:
         import _posixsubprocess
         _posixsubprocess.fork_exec = permission_error("process", "fork_exec", "process creation")

@@ -178,6 +178,16 @@ public final class Cordon implements AutoCloseable {
                         Runtime.getRuntime().maxMemory()));
     }
 
+    /**
+     * Guest threads at work now, including those still draining after their call returned at a limit
+     * (a builtin that cannot be interrupted keeps its thread until it ends). They count against
+     * {@code maxConcurrentRuns}: such threads can slow new calls down or get them REJECTED, never
+     * multiply.
+     */
+    public int activeGuestThreads() {
+        return guests.getActiveCount();
+    }
+
     /** The calls whose guest code is running now. */
     Set<GuestCall> running() {
         return running;

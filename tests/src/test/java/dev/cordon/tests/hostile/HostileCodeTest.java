@@ -1,0 +1,193 @@
+package dev.cordon.tests.hostile;
+
+import dev.cordon.Cordon;
+import dev.cordon.Execution;
+import dev.cordon.ExecutionResult;
+import dev.cordon.Limits;
+import dev.cordon.Status;
+import dev.cordon.capabilities.vfs.Quota;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every hostile program of the catalogue ends with its exact status and error type, no later than its
+ * deadline plus 100 ms, and the next run succeeds. Then several of them run at once beside a well-behaved
+ * tenant whose runs must all succeed. The test JVM runs at -Xmx1g (see this module's pom), and the table it
+ * writes to target/hostile-report.md is the one in the README.
+ */
+class HostileCodeTest {
+
+    private static final long SLACK_MILLIS = 100;
+    private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+    @TempDir
+    static Path data;
+    static Cordon cordon;
+    static final Map<String, String> ROWS = new ConcurrentSkipListMap<>();
+    static final List<String> TENANT = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeAll
+    static void start() {
+        cordon = Cordon.builder().dataDir(data).tmpQuota(new Quota(4L << 20, 100)).maxConcurrentRuns(6)
+                .defaultLimits(HostilePrograms.LIMITS).build();
+        // Warm the engine so that the first program's time is not the engine's.
+        cordon.run(Execution.builder().code("import json, re, os\nprint('warm')").build());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cordon.close();
+        StringBuilder table = new StringBuilder("| program | status | error | stopped after | peak heap |\n"
+                + "| --- | --- | --- | --- | --- |\n");
+        ROWS.values().forEach(table::append);
+        TENANT.forEach(line -> table.append('\n').append(line));
+        Path report = Path.of("target", "hostile-report.md");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, table + "\n");
+    }
+
+    static Stream<HostilePrograms.Program> programs() {
+        return (HEAVY ? HostilePrograms.all() : HostilePrograms.light()).stream();
+    }
+
+    /** ./cordon hostile sets cordon.hostile.heavy: the whole catalogue, and memory-heavy neighbours. */
+    static final boolean HEAVY = Boolean.getBoolean("cordon.hostile.heavy");
+
+    private static Execution execution(HostilePrograms.Program p) {
+        Execution.Builder b = Execution.builder().principal("hostile").code(p.code()).limits(p.limits());
+        if (p.tmp()) {
+            b.grant("fs.tmp");
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void endsAsExpectedOnTimeAndTheNextRunIsFine(HostilePrograms.Program p) throws Exception {
+        settle();
+        AtomicLong peak = new AtomicLong();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (sampling.get()) {
+                peak.accumulateAndGet(MEMORY.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        long start = System.nanoTime();
+        ExecutionResult r = cordon.run(execution(p));
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        sampling.set(false);
+        sampler.join();
+        long guestMillis = elapsedMillis - r.usage().prepareMillis();
+        ROWS.put(p.name(), "| `" + p.name() + "` | " + r.status() + " | " + (r.error() == null ? "" : r.error().type())
+                + " | " + guestMillis + " ms | " + (peak.get() >> 20) + " MB |\n");
+
+        assertThat(r.status()).as("%s: %s", p.name(), r.error()).isEqualTo(p.status());
+        assertThat(r.error() == null ? null : r.error().type()).as(p.name()).isEqualTo(p.errorType());
+        long deadline = p.status() == Status.CPU_LIMIT ? p.limits().cpuTime().toMillis() * 2
+                : p.limits().wallTime().toMillis();
+        assertThat(guestMillis).as("%s stopped after %d ms", p.name(), guestMillis).isLessThanOrEqualTo(deadline + SLACK_MILLIS);
+
+        ExecutionResult next = cordon.run(Execution.builder().principal("hostile").code("print('next')").build());
+        assertThat(next.status()).as(next.toString()).isEqualTo(Status.OK);
+        assertThat(next.stdout()).isEqualTo("next\n");
+    }
+
+    @Test
+    void aWellBehavedTenantKeepsSucceedingBesideHostileNeighbours() throws Exception {
+        Execution tenant = Execution.builder().principal("tenant").code("print(sum(i * i for i in range(1000)))")
+                .limits(Limits.builder().wallTime(Duration.ofSeconds(20)).build()).build();
+        settle();
+        for (int i = 0; i < 5; i++) {
+            cordon.run(tenant);
+        }
+        List<Long> quiet = tenantLatencies(tenant, 30);
+
+        List<String> neighbours = HEAVY
+                ? List.of("mem.list-append", "cpu.while-true", "out.stdout-flood", "mem.dict-growth", "mem.bigint-squaring")
+                : List.of("cpu.while-true", "cpu.exception-storm", "out.stdout-flood", "fs.swallow-quota-errors");
+        AtomicBoolean hostile = new AtomicBoolean(true);
+        CountDownLatch started = new CountDownLatch(neighbours.size());
+        List<Thread> threads = new ArrayList<>();
+        List<Status> hostileStatuses = Collections.synchronizedList(new ArrayList<>());
+        for (String name : neighbours) {
+            HostilePrograms.Program p = HostilePrograms.named(name);
+            threads.add(Thread.ofPlatform().daemon().start(() -> {
+                started.countDown();
+                while (hostile.get()) {
+                    hostileStatuses.add(cordon.run(execution(p)).status());
+                }
+            }));
+        }
+        started.await();
+        List<Long> busy;
+        try {
+            busy = tenantLatencies(tenant, 30);
+        } finally {
+            hostile.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+        assertThat(hostileStatuses).isNotEmpty().doesNotContain(Status.OK, Status.INTERNAL);
+        TENANT.add("Well-behaved tenant (`print(sum(i * i for i in range(1000)))`, fresh context per run): median "
+                + percentile(quiet, 50) + " ms, p99 " + percentile(quiet, 99) + " ms alone; median "
+                + percentile(busy, 50) + " ms, p99 " + percentile(busy, 99) + " ms beside " + neighbours.size()
+                + " hostile programs running in a loop (" + hostileStatuses.size() + " hostile runs, all stopped).");
+    }
+
+    /**
+     * Waits (ten seconds at most) until no guest thread of an earlier program is still draining, so that each
+     * program is measured on its own; the draining itself is what the concurrent test exercises.
+     */
+    private static void settle() throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (cordon.activeGuestThreads() > 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        System.gc();
+    }
+
+    private static List<Long> tenantLatencies(Execution tenant, int n) {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            ExecutionResult r = cordon.run(tenant);
+            millis.add((System.nanoTime() - start) / 1_000_000);
+            assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+            assertThat(r.stdout()).isEqualTo("332833500\n");
+        }
+        return millis;
+    }
+
+    private static long percentile(List<Long> values, int p) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(Math.min(sorted.size() - 1, sorted.size() * p / 100));
+    }
+}
