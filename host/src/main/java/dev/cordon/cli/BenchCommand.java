@@ -19,10 +19,11 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", description = {
         "Measure Cordon and print figures with a baseline from the same run.",
-        "  gateway   the guest-to-host round trip of a no-op gateway call, against a plain Python call"})
+        "  gateway   the guest-to-host round trip of a no-op gateway call, against a plain Python call",
+        "  run       the latency of a small run in a fresh context, against python3 -I -S -c as a subprocess"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: gateway.", defaultValue = "gateway")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: gateway or run.", defaultValue = "gateway")
     String what;
 
     @Option(names = "--samples", description = "Timed calls (default: 20000).", defaultValue = "20000")
@@ -66,10 +67,15 @@ final class BenchCommand implements Callable<Integer> {
             main(cordon.params)
             """;
 
+    private static final String SMALL = "x = sum(i * i for i in range(100))\nprint('small run', x)";
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        if (what.equals("run")) {
+            return smallRuns();
+        }
         if (!what.equals("gateway")) {
-            throw new IllegalArgumentException("unknown benchmark " + what + ": gateway");
+            throw new IllegalArgumentException("unknown benchmark " + what + ": gateway or run");
         }
         try (Cordon cordon = Cordon.builder().service("noop", (ctx, op, args) -> null)
                 .defaultLimits(Limits.builder().wallTime(Duration.ofMinutes(10)).build()).build()) {
@@ -93,6 +99,48 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("target: median <= 5 µs: %s%n", median <= 5.0 ? "met" : "NOT met");
             return 0;
         }
+    }
+
+    /** Small runs, each in a fresh context on a warm Cordon, against CPython started for each. */
+    private int smallRuns() throws Exception {
+        int n = Math.min(samples, 200);
+        List<Long> cordonNanos = new java.util.ArrayList<>();
+        try (Cordon cordon = Cordon.builder().build()) {
+            Execution e = Execution.builder().code(SMALL).build();
+            for (int i = 0; i < 20; i++) {
+                cordon.run(e);
+            }
+            for (int i = 0; i < n; i++) {
+                long start = System.nanoTime();
+                ExecutionResult r = cordon.run(e);
+                cordonNanos.add(System.nanoTime() - start);
+                if (!r.isOk()) {
+                    System.err.println("cordon bench: " + r.status() + ": " + r.error());
+                    return 70;
+                }
+            }
+        }
+        List<Long> cpython = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.min(n, 50); i++) {
+            long start = System.nanoTime();
+            Process p = new ProcessBuilder("python3", "-I", "-S", "-c", SMALL).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor() != 0) {
+                System.err.println("cordon bench: python3 failed");
+                return 70;
+            }
+            cpython.add(System.nanoTime() - start);
+        }
+        java.util.Collections.sort(cordonNanos);
+        java.util.Collections.sort(cpython);
+        double median = cordonNanos.get(n / 2) / 1e6;
+        double p99 = cordonNanos.get(Math.min(n - 1, n * 99 / 100)) / 1e6;
+        double py = cpython.get(cpython.size() / 2) / 1e6;
+        System.out.printf("small run, fresh context per run (%d runs after 20 warm-up runs):%n", n);
+        System.out.printf("  Cordon  median %8.1f ms   p99 %8.1f ms%n", median, p99);
+        System.out.printf("  python3 -I -S -c as a subprocess: median %6.1f ms (%d runs); Cordon/CPython %.2fx%n",
+                py, cpython.size(), median / py);
+        return 0;
     }
 
     private static double micros(Object nanos) {
