@@ -49,7 +49,7 @@ class HostileCodeTest {
 
     @BeforeAll
     static void start() {
-        cordon = Cordon.builder().dataDir(data).tmpQuota(new Quota(4L << 20, 100)).maxConcurrentRuns(6)
+        cordon = Cordon.builder().dataDir(data).tmpQuota(new Quota(1L << 20, 50)).maxConcurrentRuns(6)
                 .defaultLimits(HostilePrograms.LIMITS).build();
         // Warm the engine so that the first program's time is not the engine's.
         cordon.run(Execution.builder().code("import json, re, os\nprint('warm')").build());

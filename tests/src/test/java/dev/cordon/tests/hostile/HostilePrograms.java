@@ -14,15 +14,16 @@ import java.util.List;
 public final class HostilePrograms {
 
     /**
-     * Two seconds of wall time, four of CPU (so that wall time decides), 1 GiB allocated (far more than a
-     * loop allocates in two seconds, so that time decides for CPU programs), 64 KiB of output.
+     * Three seconds of wall time (a cold context importing pickle takes up to two on a loaded 2-core
+     * machine), six of CPU (so that wall time decides), 1 GiB allocated (far more than a loop allocates in
+     * three seconds, so that time decides for CPU programs), 64 KiB of output.
      */
-    public static final Limits LIMITS = Limits.builder().wallTime(Duration.ofSeconds(2)).cpuTime(Duration.ofSeconds(4))
+    public static final Limits LIMITS = Limits.builder().wallTime(Duration.ofSeconds(3)).cpuTime(Duration.ofSeconds(6))
             .memoryBytes(1L << 30).outputBytes(64 << 10).build();
 
     /** The memory programs' limits: 128 MiB allocated, so that allocation decides. */
-    public static final Limits MEMORY_LIMITS = Limits.builder().wallTime(Duration.ofSeconds(2))
-            .cpuTime(Duration.ofSeconds(4)).memoryBytes(128L << 20).outputBytes(64 << 10).build();
+    public static final Limits MEMORY_LIMITS = Limits.builder().wallTime(Duration.ofSeconds(3))
+            .cpuTime(Duration.ofSeconds(6)).memoryBytes(128L << 20).outputBytes(64 << 10).build();
 
     /**
      * @param name      category.what
@@ -125,9 +126,13 @@ public final class HostilePrograms {
                 """);
         add("cpu.sum-of-a-huge-range", OK, null, "print(sum(range(10**13)), all(range(1, 10**14)), max(range(10**15)))");
         add("cpu.sorted-with-key", MEMORY, "MemoryError", "sorted(range(3 * 10**7), key=lambda x: -x)");
-        add("cpu.deep-recursion", TIMEOUT, "TimeoutError", "def f():\n    f()\nf()");
-        add("cpu.raised-recursion-limit", TIMEOUT, "TimeoutError",
-                "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)");
+        // Unbounded recursion ends in RecursionError when the 16 MiB guest stack is full: seconds in a cold
+        // context, so these two get a deadline that the recursion always beats.
+        Limits deep = Limits.builder().wallTime(Duration.ofSeconds(20)).memoryBytes(1L << 30).outputBytes(64 << 10).build();
+        ALL.add(new Program("cpu.deep-recursion", "def f():\n    f()\nf()", false, deep, ERROR, "RecursionError"));
+        ALL.add(new Program("cpu.raised-recursion-limit",
+                "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)", false, deep,
+                ERROR, "RecursionError"));
         add("cpu.nested-parentheses", ERROR, "MemoryError", "eval('(' * 200000 + ')' * 200000)");
         add("cpu.compile-bomb", TIMEOUT, "TimeoutError", "compile('1+' * 10**6 + '1', 's', 'eval')");
         ALL.add(new Program("cpu.cpu-time-limit", "while True: pass", false, Limits.builder()
