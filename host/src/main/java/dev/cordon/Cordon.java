@@ -174,8 +174,7 @@ public final class Cordon implements AutoCloseable {
         }
         handledCollection = heapGuard.collections();
         running.stream().filter(GuestCall::stoppable).max(Comparator.comparingLong(GuestCall::allocatedBytes))
-                .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(),
-                        Runtime.getRuntime().maxMemory()));
+                .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(), heapGuard.max()));
     }
 
     /**

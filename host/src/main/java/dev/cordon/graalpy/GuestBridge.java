@@ -3,6 +3,7 @@ package dev.cordon.graalpy;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.Json;
 import dev.cordon.capabilities.gateway.GatewayAccess;
+import dev.cordon.capabilities.gateway.GatewayException;
 import org.graalvm.polyglot.HostAccess;
 
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ public final class GuestBridge {
         return g == null ? NO_GATEWAY : g.callJson(token, operation, argumentsJson);
     }
 
-    private static final String NO_GATEWAY = "e{\"type\":\"PermissionError\",\"message\":\"no gateway in this call\"}";
+    private static final String NO_GATEWAY = GatewayAccess.error(GatewayException.permission("no gateway in this call"));
 
     /** The call's parameters as a JSON object. */
     @HostAccess.Export

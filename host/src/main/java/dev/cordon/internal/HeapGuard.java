@@ -82,6 +82,11 @@ public final class HeapGuard implements AutoCloseable {
         return collections.get();
     }
 
+    /** The maximum heap the fraction is taken of. */
+    public long max() {
+        return max;
+    }
+
     public long usedAfterLastCollection() {
         return usedAfterLastCollection;
     }

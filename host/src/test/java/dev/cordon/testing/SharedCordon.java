@@ -29,6 +29,11 @@ public final class SharedCordon {
         return cordon;
     }
 
+    /** Runs code in {@code cordon} as {@code principal} with the given grants. */
+    public static ExecutionResult run(Cordon cordon, String principal, String code, String... grants) {
+        return cordon.run(Execution.builder().principal(principal).code(code).grant(grants).build());
+    }
+
     /** Runs code with no grants and the shared limits. */
     public static ExecutionResult run(String code) {
         return get().run(Execution.builder().code(code).build());

@@ -79,11 +79,7 @@ class GatewayTest {
     }
 
     private static ExecutionResult run(String principal, String code, String... grants) {
-        Execution.Builder b = Execution.builder().principal(principal).code(code);
-        for (String g : grants) {
-            b.grant(g);
-        }
-        return cordon.run(b.build());
+        return SharedCordon.run(cordon, principal, code, grants);
     }
 
     @Test

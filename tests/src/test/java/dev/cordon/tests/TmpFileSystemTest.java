@@ -54,11 +54,7 @@ class TmpFileSystemTest {
     }
 
     private static ExecutionResult run(String principal, String code, String... grants) {
-        Execution.Builder b = Execution.builder().principal(principal).code(code);
-        for (String g : grants) {
-            b.grant(g);
-        }
-        return cordon.run(b.build());
+        return SharedCordon.run(cordon, principal, code, grants);
     }
 
     /** One case of the attack table: code run for its effect, and the outcome it must have. */

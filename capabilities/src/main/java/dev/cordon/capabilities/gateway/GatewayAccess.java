@@ -138,7 +138,8 @@ public final class GatewayAccess implements AutoCloseable {
         }
     }
 
-    static String error(GatewayException e) {
+    /** The wire form of a refusal: {@code e} and the Python exception's type and message as JSON. */
+    public static String error(GatewayException e) {
         Map<String, String> error = new LinkedHashMap<>();
         error.put("type", e.kind().pythonType());
         error.put("message", String.valueOf(e.getMessage()));

@@ -253,7 +253,7 @@ public final class HostTree implements FileTree {
         if (path.isRoot()) {
             throw new FileAlreadyExistsException("/");
         }
-        mutate(path, (host, resolvedParent) -> {
+        mutate(path, host -> {
             if (lstat(host) != null) {
                 throw new FileAlreadyExistsException(path.toString());
             }
@@ -269,7 +269,7 @@ public final class HostTree implements FileTree {
 
     @Override
     public void delete(VirtualPath path) throws IOException {
-        mutate(path, (host, resolvedParent) -> {
+        mutate(path, host -> {
             PosixFileAttributes a = lstat(host);
             if (a == null) {
                 throw new NoSuchFileException(path.toString());
@@ -336,7 +336,7 @@ public final class HostTree implements FileTree {
      */
     @Override
     public void createSymbolicLink(VirtualPath link, String target) throws IOException {
-        mutate(link, (host, resolvedParent) -> {
+        mutate(link, host -> {
             if (lstat(host) != null) {
                 throw new FileAlreadyExistsException(link.toString());
             }
@@ -385,10 +385,6 @@ public final class HostTree implements FileTree {
         void apply(Path host) throws IOException;
     }
 
-    private interface EntryChange {
-        void apply(Path host, VirtualPath resolvedParent) throws IOException;
-    }
-
     private void changeAttributes(VirtualPath path, HostAction action) throws IOException {
         if (!writable()) {
             throw FileTree.readOnly(path);
@@ -405,7 +401,7 @@ public final class HostTree implements FileTree {
     }
 
     /** Adds or removes the entry {@code path} names, in its parent directory with links followed. */
-    private void mutate(VirtualPath path, EntryChange change) throws IOException {
+    private void mutate(VirtualPath path, HostAction change) throws IOException {
         if (!writable()) {
             throw FileTree.readOnly(path);
         }
@@ -418,7 +414,7 @@ public final class HostTree implements FileTree {
             if (!stat(parent, path.parent()).isDirectory()) {
                 throw new NotDirectoryException(path.toString());
             }
-            change.apply(host(parent.child(path.fileName())), parent);
+            change.apply(host(parent.child(path.fileName())));
         }
     }
 

@@ -206,9 +206,8 @@ public final class VirtualFileSystem {
             audit.denied("fs", "symlink", link + " -> " + target, "target outside " + at.mountPoint);
             throw new FileSystemException(link.toString(), null, "Operation not permitted");
         }
-        String stored = inTree;
         try {
-            at.tree.createSymbolicLink(at.relative, stored);
+            at.tree.createSymbolicLink(at.relative, inTree);
         } catch (FileSystemException e) {
             throw rethrow(e, link, at);
         }
