@@ -173,7 +173,8 @@ public final class Cordon implements AutoCloseable {
             return;
         }
         handledCollection = heapGuard.collections();
-        running.stream().filter(GuestCall::stoppable).max(Comparator.comparingLong(GuestCall::allocatedBytes))
+        running.stream().filter(GuestCall::stoppable)
+                .max(Comparator.comparingLong(GuestCall::keptBytes).thenComparingLong(GuestCall::allocatedBytes))
                 .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(), heapGuard.max()));
     }
 
@@ -190,6 +191,10 @@ public final class Cordon implements AutoCloseable {
     /** The calls whose guest code is running now. */
     Set<GuestCall> running() {
         return running;
+    }
+
+    HeapGuard heapGuard() {
+        return heapGuard;
     }
 
     Gateway gateway() {

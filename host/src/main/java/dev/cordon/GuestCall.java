@@ -52,7 +52,7 @@ final class GuestCall {
         this.execution = execution;
         this.session = session;
         this.interactive = interactive;
-        this.monitor = new RunMonitor(limits);
+        this.monitor = new RunMonitor(limits, cordon.heapGuard());
         this.gateway = session != null ? session.gateway()
                 : openGateway(cordon, execution.principal(), execution.grants(), audit);
         this.stdout = new CappedOutput(limits.outputBytes(), execution.stdoutTee(),
@@ -99,6 +99,10 @@ final class GuestCall {
 
     long allocatedBytes() {
         return monitor.allocatedBytes();
+    }
+
+    long keptBytes() {
+        return monitor.keptBytes();
     }
 
     void stopForHeapPressure(long live, long max) {

@@ -9,9 +9,10 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code wallTime}: elapsed time of the guest's code (default 10 s);</li>
  *   <li>{@code cpuTime}: CPU time of the guest's thread (default: the wall time);</li>
- *   <li>{@code memoryBytes}: bytes the guest's thread may allocate during the call, counted as the JVM
- *       counts allocations (default 1 GiB). It bounds the work a call can do to the heap, not its live
- *       size, so short-lived garbage counts too;</li>
+ *   <li>{@code memoryBytes}: memory the call may keep alive (default 1 GiB), measured at garbage
+ *       collections as the smaller of what the guest's thread allocated and what the heap grew since the
+ *       call began; short-lived garbage does not count. It is checked at collections, so a call can go
+ *       past it by what one young generation holds before it is stopped;</li>
  *   <li>{@code outputBytes}: bytes the guest may write to stdout, and again to stderr (default 1 MiB).</li>
  * </ul>
  * Reaching a limit ends the call with {@link Status#TIMEOUT}, {@link Status#CPU_LIMIT},

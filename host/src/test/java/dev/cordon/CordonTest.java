@@ -175,6 +175,27 @@ class CordonTest {
     }
 
     @Test
+    void garbageDoesNotCountAgainstTheMemoryLimit() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("def forever():\n    while True:\n        yield bytearray(10**6)\nfor _ in forever():\n    pass")
+                .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(2))
+                        .memoryBytes(64L << 20).build()).build());
+        assertThat(r.status()).isEqualTo(Status.TIMEOUT);
+        assertThat(r.usage().allocatedBytes()).isGreaterThan(4 * (64L << 20));
+    }
+
+    @Test
+    void memoryKeptWithoutFurtherAllocationIsFound() {
+        ExecutionResult r = cordon.run(Execution.builder()
+                .code("kept = bytearray(256 * 2**20)\nwhile True:\n    pass")
+                .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(5))
+                        .memoryBytes(64L << 20).build()).build());
+        assertThat(r.status()).isEqualTo(Status.MEMORY_LIMIT);
+        assertThat(r.error().message()).contains("kept alive after a collection");
+        assertThat(r.usage().wallMillis()).isLessThan(3_000);
+    }
+
+    @Test
     void unknownCapabilitiesAndUndeclaredMountsAreHostMistakes() {
         assertThatThrownBy(() -> Execution.builder().code("1").grant("fs.everything"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown capability");

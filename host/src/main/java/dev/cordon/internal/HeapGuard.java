@@ -37,6 +37,10 @@ public final class HeapGuard implements AutoCloseable {
     private final AtomicLong collections = new AtomicLong();
     private final List<Runnable> unregister = new ArrayList<>();
     private volatile long usedAfterLastCollection;
+    private final AtomicLong lastRequest = new AtomicLong();
+
+    /** One requested collection per second at most. */
+    static final long MIN_REQUEST_INTERVAL_NANOS = 1_000_000_000L;
 
     /** @param fraction of the maximum heap that may survive a collection before the heap is under pressure */
     public HeapGuard(double fraction) {
@@ -75,6 +79,25 @@ public final class HeapGuard implements AutoCloseable {
     /** Whether the heap that survived the last collection passes the fraction of the maximum. */
     public boolean underPressure() {
         return max > 0 && max != Long.MAX_VALUE && usedAfterLastCollection > fraction * max;
+    }
+
+    /** The heap in use now, garbage included. */
+    public long usedNow() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /**
+     * Asks for a collection on a background thread, so that what runs keep alive gets measured; at most one
+     * at a time and one per {@link #MIN_REQUEST_INTERVAL_NANOS}, because a requested collection is a full one
+     * and pauses every run.
+     */
+    public void requestCollection() {
+        long now = System.nanoTime();
+        long last = lastRequest.get();
+        if ((last != 0 && now - last < MIN_REQUEST_INTERVAL_NANOS) || !lastRequest.compareAndSet(last, now)) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("cordon-heap-check").start(System::gc);
     }
 
     /** How many collections have been seen: the governor acts at most once per collection. */

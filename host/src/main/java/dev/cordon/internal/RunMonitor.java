@@ -10,6 +10,15 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The limits of one run, checked from outside by the {@link Watchdog} while the guest's code runs on its
  * own thread. The first limit reached wins: it is recorded and {@code cancel} runs once.
+ *
+ * <p>Memory is the memory a run keeps alive, which the JVM cannot count per thread. What it can count are
+ * the bytes a thread allocates (garbage included) and the heap that survives each collection (everyone's).
+ * A run cannot keep more than it allocated, nor more than the heap grew since it started, so the smaller
+ * of the two, taken at the last collection, bounds what it keeps: the run is stopped when that bound
+ * reaches its limit. A loop that only makes garbage allocates without end and is never stopped for it.
+ * When a run has allocated past its limit and the heap has grown that much too but no collection has
+ * looked yet, the monitor asks the {@link HeapGuard} for one, so that a run which keeps its memory without
+ * allocating more is still found.
  */
 public final class RunMonitor {
 
@@ -18,6 +27,7 @@ public final class RunMonitor {
             THREADS instanceof com.sun.management.ThreadMXBean s ? s : null;
 
     private final Limits limits;
+    private final HeapGuard heap;
     private final AtomicReference<Status> tripped = new AtomicReference<>();
     private volatile String reason = "";
     private volatile long trippedNanos;
@@ -30,9 +40,13 @@ public final class RunMonitor {
     private volatile long startAllocated;
     private volatile long cpuNanos;
     private volatile long allocatedBytes;
+    private volatile long seenCollections;
+    private volatile long heapBaseline;
+    private volatile long grownAtCollection;
 
-    public RunMonitor(Limits limits) {
+    public RunMonitor(Limits limits, HeapGuard heap) {
         this.limits = limits;
+        this.heap = heap;
     }
 
     public Limits limits() {
@@ -49,6 +63,9 @@ public final class RunMonitor {
         Thread t = Thread.currentThread();
         startCpu = cpuOf(t);
         startAllocated = allocatedBy(t);
+        seenCollections = heap.collections();
+        heapBaseline = seenCollections > 0 ? heap.usedAfterLastCollection() : heap.usedNow();
+        grownAtCollection = 0;
         startNanos = System.nanoTime();
         endNanos = 0;
         thread = t;
@@ -80,9 +97,12 @@ public final class RunMonitor {
             trip(Status.TIMEOUT, "wall-time limit of " + Durations.format(limits.wallTime()) + " reached");
         } else if (cpuNanos >= limits.cpuTime().toNanos()) {
             trip(Status.CPU_LIMIT, "CPU-time limit of " + Durations.format(limits.cpuTime()) + " reached");
-        } else if (allocatedBytes >= limits.memoryBytes()) {
-            trip(Status.MEMORY_LIMIT, "memory limit of " + Sizes.format(limits.memoryBytes())
-                    + " allocated reached");
+        } else if (keptBytes() >= limits.memoryBytes()) {
+            trip(Status.MEMORY_LIMIT, "memory limit of " + Sizes.format(limits.memoryBytes()) + " reached ("
+                    + Sizes.format(keptBytes()) + " kept alive after a collection)");
+        } else if (allocatedBytes >= limits.memoryBytes()
+                && heap.usedNow() - heapBaseline >= limits.memoryBytes()) {
+            heap.requestCollection();
         }
     }
 
@@ -125,6 +145,14 @@ public final class RunMonitor {
         return allocatedBytes;
     }
 
+    /**
+     * At most what this run kept alive at the last collection: the smaller of what it allocated and what the
+     * heap grew since it started (everyone's growth, so an overestimate when other runs grow too).
+     */
+    public long keptBytes() {
+        return Math.min(allocatedBytes, grownAtCollection);
+    }
+
     /** When the wall-time limit expires, in {@link System#nanoTime()} terms; 0 before the start. */
     public long deadlineNanos() {
         return startNanos == 0 ? 0 : startNanos + limits.wallTime().toNanos();
@@ -138,6 +166,14 @@ public final class RunMonitor {
         long allocated = allocatedBy(t);
         if (allocated >= 0) {
             allocatedBytes = Math.max(0, allocated - startAllocated);
+        }
+        long collections = heap.collections();
+        if (collections != seenCollections) {
+            seenCollections = collections;
+            long live = heap.usedAfterLastCollection();
+            // A collection can find the heap smaller than at the start (old garbage went): measure from there.
+            heapBaseline = Math.min(heapBaseline, live);
+            grownAtCollection = live - heapBaseline;
         }
     }
 
