@@ -116,7 +116,48 @@ def install(bridge):
         pass
 
     _guard_builtins()
-    return describe
+    return [describe, _track_open_files()]
+
+
+def _track_open_files():
+    """Wrap open() so that the host can flush, after each call, the files the guest left open.
+
+    CPython flushes a file when its object dies or the interpreter exits, so scripts that never close
+    what they write (open(p, "w").write(s)) still save it; a GraalPy context that is closed drops such
+    buffers. Returns the function the host calls when the guest's code has ended: it flushes without
+    closing, so that files of a session stay usable in its next call.
+    """
+    import builtins
+    import io
+    import _io
+    # Strong references: a file dropped unclosed must still be flushed, as CPython does when it dies.
+    # Only files that can be written are kept, and closed ones are pruned as the list grows.
+    files = []
+    bound = [64]
+    original = _io.open
+
+    def open(file, mode="r", *args, **kwargs):
+        f = original(file, mode, *args, **kwargs)
+        if isinstance(mode, str) and any(c in mode for c in "wax+"):
+            files.append(f)
+            if len(files) > bound[0]:
+                files[:] = [g for g in files if not g.closed]
+                bound[0] = max(64, 2 * len(files))
+        return f
+
+    open.__doc__ = original.__doc__
+    open.__module__ = "io"
+    builtins.open = io.open = _io.open = open
+
+    def flush_files():
+        for f in files:
+            try:
+                if not f.closed:
+                    f.flush()
+            except BaseException:
+                pass
+
+    return flush_files
 
 
 def _guard_builtins():

@@ -48,8 +48,8 @@ public final class GraalPyRuntime implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
 
     /**
-     * One expression, so that it leaves no name behind in {@code __main__} and its value (the describe
-     * function) is what {@code Context.eval} returns.
+     * One expression, so that it leaves no name behind in {@code __main__} and its value (what
+     * {@code cordon._boot.install} returns) is what {@code Context.eval} returns.
      */
     private static final String BOOT = "(lambda: (__import__('sys').path.append('" + GUEST_LIB + "'), "
             + "__import__('cordon._boot', fromlist=['install']).install(globals().pop('__cordon_bridge__')))[1])()";
@@ -165,8 +165,9 @@ public final class GraalPyRuntime implements AutoCloseable {
     }
 
     /**
-     * The boot source, run in each fresh context before the guest's code; its value is the function that
-     * describes a guest exception ({@code cordon._boot.describe}).
+     * The boot source, run in each fresh context before the guest's code; its value is a list of the
+     * function that describes a guest exception ({@code cordon._boot.describe}) and the one that flushes
+     * the files the guest left open.
      */
     Source bootSource() {
         return boot;

@@ -23,6 +23,7 @@ public final class GraalPySandbox implements AutoCloseable {
 
     private final Context context;
     private final Value describe;
+    private final Value flushFiles;
     private final GuestBridge bridge;
     private final Switchable.Output out = new Switchable.Output();
     private final Switchable.Output err = new Switchable.Output();
@@ -33,7 +34,9 @@ public final class GraalPySandbox implements AutoCloseable {
     private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
         this.bridge = new GuestBridge(audit);
         this.context = runtime.newContext(vfs, bridge, in, out, err);
-        this.describe = context.eval(runtime.bootSource());
+        Value boot = context.eval(runtime.bootSource());
+        this.describe = boot.getArrayElement(0);
+        this.flushFiles = boot.getArrayElement(1);
     }
 
     /**
@@ -68,7 +71,11 @@ public final class GraalPySandbox implements AutoCloseable {
     public Outcome run(String code, String sourceName, boolean interactive) {
         Source source = Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
         try {
-            context.eval(source);
+            try {
+                context.eval(source);
+            } finally {
+                flushFiles();
+            }
             return Outcome.OK;
         } catch (PolyglotException e) {
             if (e.isCancelled() || e.isInternalError() || e.isResourceExhausted()) {
@@ -79,6 +86,21 @@ public final class GraalPySandbox implements AutoCloseable {
             // The context was closed under us: a cancel that landed before evaluation started.
             cancelled.set(true);
             return new Outcome(Status.INTERNAL, new GuestError("CancelledError", "the sandbox was closed", ""));
+        }
+    }
+
+    /**
+     * Flushes the files the guest's code left open, as CPython would when their objects die; skipped once
+     * the context is cancelled, whose buffers are lost as a killed process's are.
+     */
+    private void flushFiles() {
+        if (cancelled.get()) {
+            return;
+        }
+        try {
+            flushFiles.execute();
+        } catch (PolyglotException | IllegalStateException e) {
+            // Cancelled meanwhile, or a guest's file whose flush fails: nothing more to save.
         }
     }
 

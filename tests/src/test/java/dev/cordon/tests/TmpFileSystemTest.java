@@ -201,6 +201,24 @@ class TmpFileSystemTest {
     }
 
     @Test
+    void filesLeftOpenAreSavedAsCPythonWouldSaveThem() {
+        ExecutionResult w = run("careless", """
+                open('/tmp/one-liner', 'w').write('kept')
+                f = open('/tmp/still-open', 'wb')
+                f.write(b'x' * 100)
+                import pathlib
+                pathlib.Path('/tmp/by-pathlib').open('a').write('too')
+                raise ValueError('and the code failed after writing')
+                """, "fs.tmp");
+        assertThat(w.status()).isEqualTo(Status.ERROR);
+        ExecutionResult r = run("careless", """
+                import os
+                print(open('/tmp/one-liner').read(), os.path.getsize('/tmp/still-open'), open('/tmp/by-pathlib').read())
+                """, "fs.tmp");
+        assertThat(r.stdout()).isEqualTo("kept 100 too\n");
+    }
+
+    @Test
     void whatAUserWritesIsThereInALaterCordonOnTheSameDataDir(@TempDir Path data) {
         String visit = """
                 import os
