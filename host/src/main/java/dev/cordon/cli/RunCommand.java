@@ -1,12 +1,9 @@
 package dev.cordon.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
-import dev.cordon.capabilities.AuditEvent;
-import dev.cordon.capabilities.Json;
+import dev.cordon.json.ResultJson;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             result = cordon.run(execution);
         }
         if (json) {
-            out.println(toJson(result));
+            out.println(ResultJson.toJson(result));
         } else {
             report(result, err);
         }
@@ -101,45 +98,5 @@ final class RunCommand implements Callable<Integer> {
             case REJECTED -> Main.EXIT_REJECTED;
             case INTERNAL -> Main.EXIT_INTERNAL;
         };
-    }
-
-    /** The result as the one JSON object {@code --json} prints. */
-    static String toJson(ExecutionResult r) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("status", r.status().name());
-        o.put("stdout", r.stdout());
-        o.put("stderr", r.stderr());
-        o.put("stdoutTruncated", r.stdoutTruncated());
-        o.put("stderrTruncated", r.stderrTruncated());
-        o.set("value", Json.MAPPER.valueToTree(r.value()));
-        if (r.error() == null) {
-            o.putNull("error");
-        } else {
-            ObjectNode e = o.putObject("error");
-            e.put("type", r.error().type());
-            e.put("message", r.error().message());
-            e.put("traceback", r.error().traceback());
-        }
-        ObjectNode u = o.putObject("usage");
-        u.put("wallMillis", r.usage().wallMillis());
-        u.put("cpuMillis", r.usage().cpuMillis());
-        u.put("allocatedBytes", r.usage().allocatedBytes());
-        u.put("stdoutBytes", r.usage().stdoutBytes());
-        u.put("stderrBytes", r.usage().stderrBytes());
-        u.put("prepareMillis", r.usage().prepareMillis());
-        ArrayNode events = o.putArray("events");
-        for (AuditEvent ev : r.events()) {
-            ObjectNode e = events.addObject();
-            e.put("time", ev.time().toString());
-            e.put("category", ev.category());
-            e.put("action", ev.action());
-            e.put("target", ev.target());
-            e.put("outcome", ev.outcome().name());
-            e.put("detail", ev.detail());
-            if (ev.duration() != null) {
-                e.put("micros", ev.duration().toNanos() / 1_000);
-            }
-        }
-        return o.toString();
     }
 }

@@ -3,6 +3,7 @@ package dev.cordon.cli;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.Limits;
+import dev.cordon.capabilities.services.ServiceSpecs;
 import dev.cordon.capabilities.vfs.Access;
 import dev.cordon.capabilities.vfs.Quota;
 import dev.cordon.internal.Durations;
@@ -49,7 +50,7 @@ final class SandboxOptions {
     @Option(names = "--cpu-time", paramLabel = "DURATION", description = "CPU-time limit (default: the wall-time limit).")
     String cpuTime;
 
-    @Option(names = "--memory", paramLabel = "SIZE", description = "Bytes the code may allocate, such as 256MB, 1GB (default: 1GB).")
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory the code may keep alive, such as 256MB, 1GB (default: 1GB).")
     String memory;
 
     @Option(names = "--max-output", paramLabel = "SIZE", description = "Bytes the code may write to stdout, and again to stderr, such as 64KB (default: 1MB).")

@@ -115,6 +115,19 @@ class CliTest {
     }
 
     @Test
+    void serveRefusesAMissingOrBadConfigurationWithExit2(@TempDir Path dir) throws Exception {
+        assertThat(cli("serve").exit()).isEqualTo(2);
+        Run missing = cli("serve", "--config", dir.resolve("none.json").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("cannot read the configuration");
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"clients\": {\"c\": {\"key\": \"short\", \"principal\": \"p\"}}}");
+        Run refused = cli("serve", "--config", bad.toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("bad.json").contains("client c: a key must be at least 16 characters");
+    }
+
+    @Test
     void mountsAreVisibleOnlyWhenGranted(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("data.txt"), "shared data");
         Run granted = cli("run", "--mount", "/data=" + dir, "--grant", "fs.read:/data", "-c", "print(open('/data/data.txt').read())");

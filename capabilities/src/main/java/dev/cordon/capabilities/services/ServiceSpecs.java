@@ -1,18 +1,19 @@
-package dev.cordon.cli;
+package dev.cordon.capabilities.services;
 
 import dev.cordon.capabilities.gateway.Service;
-import dev.cordon.capabilities.services.HttpService;
-import dev.cordon.capabilities.services.KeyValueService;
-import dev.cordon.capabilities.services.SqlService;
 
-/** Turns the {@code SPEC} of {@code --service NAME=SPEC} into a built-in service. */
-final class ServiceSpecs {
+/**
+ * Built-in services named by one string, as the command line ({@code --service NAME=SPEC}) and the
+ * configuration of {@code cordon serve} write them: {@code jdbc:URL}, {@code kv}, {@code kv:shared},
+ * {@code http:PREFIX}.
+ */
+public final class ServiceSpecs {
 
     private ServiceSpecs() {
     }
 
     /** @throws IllegalArgumentException for a spec of no known kind */
-    static Service parse(String spec, boolean writable) {
+    public static Service parse(String spec, boolean writable) {
         if (spec.startsWith("jdbc:")) {
             return SqlService.jdbc(spec).writable(writable).build();
         }

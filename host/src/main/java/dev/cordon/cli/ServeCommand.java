@@ -1,0 +1,57 @@
+package dev.cordon.cli;
+
+import dev.cordon.serve.CodeServer;
+import dev.cordon.serve.ServeConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code cordon serve}: the code-execution service, until the process is stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve POST /v1/run over HTTP: run the Python clients submit, each with the principal, "
+                + "grants and limits its API key has in the configuration.",
+                "Also GET /v1/health and GET /metrics (Prometheus text)."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", required = true,
+            description = "The JSON configuration: clients and their keys, grants and limits; mounts, services, "
+                    + "backends. See examples/serve/cordon-serve.json.")
+    Path config;
+
+    @Option(names = "--port", paramLabel = "N", description = "The TCP port, overriding the configuration's (0: any free port).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "The address to listen on, overriding the configuration's (default 127.0.0.1).")
+    String bind;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServeConfig c = ServeConfig.load(config);
+        if (port != null || bind != null) {
+            c = new ServeConfig(bind != null ? bind : c.bind(), port != null ? port : c.port(), c.dataDir(),
+                    c.maxRequestBytes(), c.maxCodeBytes(), c.maxConcurrentRuns(), c.maxQueuedRuns(), c.backends(),
+                    c.defaultBackend(), c.mounts(), c.services(), c.writable(), c.clients());
+        }
+        CodeServer server;
+        try {
+            server = CodeServer.start(c);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + c.bind() + ":" + c.port() + ": " + e.getMessage(), e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "cordon-serve-shutdown"));
+        System.out.println("cordon serve: listening on " + server.uri() + " (" + c.clients().size()
+                + " clients, backends " + c.backends() + ")");
+        System.out.flush();
+        stopped.await();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,276 @@
+package dev.cordon.serve;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.cordon.Cordon;
+import dev.cordon.ExecutionResult;
+import dev.cordon.Status;
+import dev.cordon.capabilities.Json;
+import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.services.ServiceSpecs;
+import dev.cordon.json.ResultJson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+
+/**
+ * {@code cordon serve}: runs Python that clients submit over HTTP, each client with the principal, grants
+ * and largest limits its API key maps to in the {@link ServeConfig}.
+ * <ul>
+ *   <li>{@code POST /v1/run} with {@code Authorization: Bearer <key>}: a {@link RunRequest}; answers 200
+ *       with the result in the form of {@code cordon run --json}, whatever the code did;</li>
+ *   <li>{@code GET /v1/health}: whether the service is up, and how busy;</li>
+ *   <li>{@code GET /metrics}: Prometheus text: requests by outcome, runs by client and status, run times.</li>
+ * </ul>
+ * Refusals are JSON {@code {"error": {"code": ..., "message": ...}}}: 400 malformed, 401 no or unknown
+ * key, 403 beyond the key's authority, 404, 405, 413 too large, 429 overloaded (with Retry-After). A
+ * refused request runs nothing. Overload is answered at once: a request finding every run slot and
+ * queue place taken gets 429 instead of waiting.
+ */
+public final class CodeServer implements AutoCloseable {
+
+    private final ServeConfig config;
+    private final Map<String, Cordon> cordons = new LinkedHashMap<>();
+    private final HttpServer http;
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore inFlight;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    private CodeServer(ServeConfig config) throws IOException {
+        this.config = config;
+        for (String name : config.backends()) {
+            cordons.put(name, cordon(config, name));
+        }
+        // Requests past runs and queue places are answered 429 before their body is read.
+        this.inFlight = new Semaphore(config.maxConcurrentRuns() + config.maxQueuedRuns());
+        metrics.gauge("cordon.guest.threads", cordons, cs -> cs.values().stream()
+                .mapToInt(Cordon::activeGuestThreads).sum());
+        this.http = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 64);
+        http.setExecutor(handlers);
+        http.createContext("/", this::handle);
+    }
+
+    /**
+     * Builds the backends and listens. Returns when the server accepts requests.
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public static CodeServer start(ServeConfig config) throws IOException {
+        CodeServer s = new CodeServer(config);
+        s.http.start();
+        return s;
+    }
+
+    private static Cordon cordon(ServeConfig config, String backend) {
+        Cordon.Builder b = Cordon.builder().backend(ServeConfig.KNOWN_BACKENDS.get(backend))
+                .dataDir(config.dataDir())
+                .maxConcurrentRuns(config.maxConcurrentRuns()).maxQueuedRuns(config.maxQueuedRuns());
+        config.mounts().forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
+        config.services().forEach((name, spec) -> b.service(name,
+                ServiceSpecs.parse(spec, config.writable().contains(name))));
+        return b.build();
+    }
+
+    /** Where the server listens, with the port it got. */
+    public URI uri() {
+        InetSocketAddress a = http.getAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/");
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String endpoint = switch (path) {
+            case "/v1/run", "/v1/health", "/metrics" -> path;
+            default -> "other";
+        };
+        int status;
+        try {
+            status = switch (path) {
+                case "/v1/run" -> run(ex);
+                case "/v1/health" -> health(ex);
+                case "/metrics" -> metrics(ex);
+                default -> throw new ApiError(404, "not_found", "no such endpoint: " + path
+                        + " (there are POST /v1/run, GET /v1/health and GET /metrics)");
+            };
+        } catch (ApiError e) {
+            status = e.status;
+            refuse(ex, e);
+        } catch (RuntimeException e) {
+            status = 500;
+            refuse(ex, new ApiError(500, "internal", "the server failed: " + e.getClass().getSimpleName()));
+        } finally {
+            ex.close();
+        }
+        Counter.builder("cordon.http.requests").tag("endpoint", endpoint).tag("code", String.valueOf(status))
+                .register(metrics).increment();
+    }
+
+    private int run(HttpExchange ex) throws IOException {
+        requireMethod(ex, "POST");
+        ServeConfig.Client client = authenticate(ex);
+        if (!inFlight.tryAcquire()) {
+            throw overloaded("every run slot and queue place is taken");
+        }
+        try {
+            byte[] body = readBody(ex);
+            RunRequest request = RunRequest.parse(body, client, config);
+            ExecutionResult result;
+            Timer.Sample sample = Timer.start(metrics);
+            result = cordons.get(request.backend()).run(request.execution(client));
+            sample.stop(Timer.builder("cordon.run").tag("backend", request.backend()).register(metrics));
+            Counter.builder("cordon.runs").tag("client", client.name()).tag("status", result.status().name())
+                    .register(metrics).increment();
+            if (result.status() == Status.REJECTED) {
+                throw overloaded(result.error().message());
+            }
+            send(ex, 200, "application/json; charset=utf-8", ResultJson.toJson(result));
+            return 200;
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private int health(HttpExchange ex) throws IOException {
+        requireMethod(ex, "GET");
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("status", "ok");
+        o.set("backends", Json.MAPPER.valueToTree(config.backends()));
+        o.put("runsInFlight", config.maxConcurrentRuns() + config.maxQueuedRuns() - inFlight.availablePermits());
+        o.put("guestThreads", cordons.values().stream().mapToInt(Cordon::activeGuestThreads).sum());
+        send(ex, 200, "application/json; charset=utf-8", o.toString());
+        return 200;
+    }
+
+    private int metrics(HttpExchange ex) throws IOException {
+        requireMethod(ex, "GET");
+        send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+        return 200;
+    }
+
+    private static void requireMethod(HttpExchange ex, String method) {
+        if (!ex.getRequestMethod().equals(method)) {
+            ex.getResponseHeaders().set("Allow", method);
+            throw new ApiError(405, "method_not_allowed", ex.getRequestURI().getPath() + " takes " + method
+                    + ", not " + ex.getRequestMethod());
+        }
+    }
+
+    /** The client whose key the request bears; keys are compared by their hashes in constant time. */
+    private ServeConfig.Client authenticate(HttpExchange ex) {
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) || h.length() == 7) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw new ApiError(401, "unauthorized", "send an API key as Authorization: Bearer <key>");
+        }
+        String hash = ServeConfig.sha256(h.substring(7).trim());
+        ServeConfig.Client found = null;
+        for (ServeConfig.Client c : config.clients().values()) {
+            if (MessageDigest.isEqual(c.keySha256().getBytes(StandardCharsets.US_ASCII),
+                    hash.getBytes(StandardCharsets.US_ASCII))) {
+                found = c;
+            }
+        }
+        if (found == null) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            throw new ApiError(401, "unauthorized", "this API key is not known here");
+        }
+        return found;
+    }
+
+    private byte[] readBody(HttpExchange ex) throws IOException {
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new ApiError(415, "unsupported_media_type", "the body must be application/json, not " + type);
+        }
+        long max = config.maxRequestBytes();
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        try (InputStream in = ex.getRequestBody()) {
+            if (declared != null) {
+                long length;
+                try {
+                    length = Long.parseLong(declared.trim());
+                } catch (NumberFormatException e) {
+                    throw ApiError.badRequest("Content-Length is not a number: " + declared);
+                }
+                if (length > max) {
+                    drain(in);
+                    throw tooLarge(max);
+                }
+            }
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (body.length > max) {
+                drain(in);
+                throw tooLarge(max);
+            }
+            return body;
+        }
+    }
+
+    /**
+     * Reads and drops what is left of a refused body, up to {@link #DRAIN_BYTES}, so that a client still
+     * sending sees the refusal rather than a reset connection; past that the connection is dropped.
+     */
+    private static void drain(InputStream in) throws IOException {
+        long left = DRAIN_BYTES;
+        byte[] buffer = new byte[8192];
+        int n;
+        while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+            left -= n;
+        }
+    }
+
+    private static final long DRAIN_BYTES = 16L << 20;
+
+    private static ApiError tooLarge(long max) {
+        return new ApiError(413, "too_large", "the body is larger than this server's limit of " + max + " bytes");
+    }
+
+    private static ApiError overloaded(String why) {
+        return new ApiError(429, "overloaded", "the server is busy (" + why + "); try again shortly");
+    }
+
+    private static void refuse(HttpExchange ex, ApiError e) throws IOException {
+        if (e.status == 429) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+        }
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode err = o.putObject("error");
+        err.put("code", e.code);
+        err.put("message", e.getMessage());
+        send(ex, e.status, "application/json; charset=utf-8", o.toString());
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** Stops listening, waits a moment for requests in progress, and closes the backends. */
+    @Override
+    public void close() {
+        http.stop(1);
+        handlers.close();
+        cordons.values().forEach(Cordon::close);
+        metrics.close();
+    }
+}

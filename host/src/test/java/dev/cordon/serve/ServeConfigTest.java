@@ -1,0 +1,89 @@
+package dev.cordon.serve;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ServeConfigTest {
+
+    static final Path BASE = Path.of("/srv/cordon");
+    static final String CLIENT = "\"c\": {\"key\": \"0123456789abcdef\", \"principal\": \"p\"}";
+
+    @Test
+    void aSmallConfigurationGetsSaneDefaults() {
+        ServeConfig c = ServeConfig.parse("{\"clients\": {" + CLIENT + "}}", BASE);
+        assertThat(c.bind()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(8765);
+        assertThat(c.dataDir()).isEqualTo(BASE.resolve("var/serve"));
+        assertThat(c.backends()).containsExactly("graalpy");
+        assertThat(c.defaultBackend()).isEqualTo("graalpy");
+        assertThat(c.maxRequestBytes()).isEqualTo(1L << 20);
+        ServeConfig.Client client = c.clients().get("c");
+        assertThat(client.keySha256()).isEqualTo(ServeConfig.sha256("0123456789abcdef")).hasSize(64);
+        assertThat(client.grants()).isEmpty();
+        assertThat(client.limits().wallTime()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void pathsAreTakenFromTheFilesDirectoryAndLimitsParsed() {
+        ServeConfig c = ServeConfig.parse("""
+                {"dataDir": "state", "mounts": {"/data": "shared"}, "services": {"db": "jdbc:sqlite:x.db"},
+                 "writable": ["db"],
+                 "clients": {"c": {"key": "0123456789abcdef", "principal": "p",
+                                   "grants": ["fs.read:/data", "gateway:db", "fs.tmp"],
+                                   "limits": {"wallTime": "2s", "cpuTime": "1s", "memory": "64MB", "output": "1KB"}}}}
+                """, BASE);
+        assertThat(c.dataDir()).isEqualTo(BASE.resolve("state"));
+        assertThat(c.mounts()).containsEntry("/data", BASE.resolve("shared"));
+        ServeConfig.Client client = c.clients().get("c");
+        assertThat(client.grants()).containsExactlyInAnyOrder("fs.read:/data", "gateway:db", "fs.tmp");
+        assertThat(client.limits().wallTime()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(client.limits().cpuTime()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(client.limits().memoryBytes()).isEqualTo(64L << 20);
+        assertThat(client.limits().outputBytes()).isEqualTo(1024);
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            {"clients": {CLIENT}, "prot": 1}                                   | Unrecognized field "prot"
+            {"clients": {CLIENT}, "port": 70000}                               | port 70000 is not a TCP port
+            {"clients": {CLIENT}, "port": "x"}                                 | at $.port
+            {"clients": {CLIENT}, "backends": ["pypy"]}                        | backend pypy is not one this version has
+            {"clients": {CLIENT}, "backends": []}                              | backends is empty
+            {"clients": {CLIENT}, "defaultBackend": "cpython"}                 | defaultBackend cpython is not among
+            {"clients": {CLIENT}, "writable": ["db"]}                          | writable db: no SQL service
+            {"clients": {CLIENT}, "maxRequestBytes": "lots"}                   | maxRequestBytes
+            {"clients": {CLIENT}, "maxConcurrentRuns": 0}                      | maxConcurrentRuns must be at least 1
+            {"clients": {}}                                                    | no clients
+            {}                                                                 | no clients
+            {"clients": {"c": {"principal": "p"}}}                             | client c: give exactly one of key and keySha256
+            {"clients": {"c": {"key": "short", "principal": "p"}}}            | at least 16 characters
+            {"clients": {"c": {"keySha256": "abc", "principal": "p"}}}         | 64 hexadecimal digits
+            {"clients": {"c": {"key": "0123456789abcdef"}}}                    | client c: principal is missing
+            {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "grants": ["fs.all"]}}}      | client c: unknown capability
+            {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "grants": ["fs.read:/x"]}}}  | names no declared mount
+            {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "grants": ["gateway:db"]}}}  | names no declared service
+            {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "limits": {"wallTime": "0s"}}}} | client c: 
+            {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "limits": {"disk": "1GB"}}}}   | Unrecognized field "disk"
+            {"clients": {CLIENT, "d": {"key": "0123456789abcdef", "principal": "q"}}}                    | client d has the same key
+            [1]                                                                | at $
+            {"clients":                                                        | not JSON
+            """)
+    void aBadConfigurationIsRefusedSayingWhatIsWrong(String json, String message) {
+        assertThatThrownBy(() -> ServeConfig.parse(json.replace("CLIENT", CLIENT), BASE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        assertThatThrownBy(() -> ServeConfig.load(Path.of("/nonexistent/cordon-serve.json")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot read the configuration /nonexistent/cordon-serve.json");
+    }
+}
