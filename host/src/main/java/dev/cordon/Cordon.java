@@ -10,6 +10,8 @@ import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.Quota;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.graalpy.GraalPyRuntime;
+import dev.cordon.graalpy.GraalPySandbox;
+import dev.cordon.graalpy.PreparedSandboxes;
 import dev.cordon.internal.HeapGuard;
 import dev.cordon.internal.Watchdog;
 
@@ -60,6 +62,7 @@ public final class Cordon implements AutoCloseable {
     private final Set<GuestCall> running = ConcurrentHashMap.newKeySet();
     private volatile long handledCollection;
     private final ThreadPoolExecutor guests;
+    private final PreparedSandboxes prepared;
     private volatile boolean closed;
 
     private Cordon(Builder b) {
@@ -76,6 +79,7 @@ public final class Cordon implements AutoCloseable {
         this.guests.allowCoreThreadTimeOut(true);
         this.heapGuard = new HeapGuard(b.heapPressure);
         this.watchdog.watch(this::guardHeap);
+        this.prepared = b.preparedContexts > 0 ? new PreparedSandboxes(runtime, b.preparedContexts, () -> !running.isEmpty()) : null;
     }
 
     public static Builder builder() {
@@ -164,6 +168,16 @@ public final class Cordon implements AutoCloseable {
         return runtime;
     }
 
+    /** How many contexts prepared ahead of demand are ready now (see {@link Builder#preparedContexts}). */
+    public int preparedContextsReady() {
+        return prepared == null ? 0 : prepared.ready();
+    }
+
+    /** A context prepared ahead of demand, or null when none is ready or none are prepared. */
+    GraalPySandbox preparedSandbox() {
+        return prepared == null ? null : prepared.take();
+    }
+
     /**
      * Once per garbage collection that leaves the heap under pressure, stops the running call that has
      * allocated the most: the other calls and the host keep their memory.
@@ -232,6 +246,9 @@ public final class Cordon implements AutoCloseable {
             return;
         }
         closed = true;
+        if (prepared != null) {
+            prepared.close();
+        }
         guests.shutdownNow();
         boolean stopped;
         try {
@@ -296,6 +313,7 @@ public final class Cordon implements AutoCloseable {
         private Duration grace = Duration.ZERO;
         private double heapPressure = 0.75;
         private Backend backend = Backend.graalPy();
+        private int preparedContexts;
 
         private Builder() {
         }
@@ -396,6 +414,21 @@ public final class Cordon implements AutoCloseable {
                 throw new IllegalArgumentException("heapPressure is a fraction between 0 and 1");
             }
             this.heapPressure = fraction;
+            return this;
+        }
+
+        /**
+         * How many contexts to keep booted ahead of demand (default 0: each call boots its own). A call
+         * takes a prepared context when one is ready, so its latency does not include GraalPy's start-up;
+         * each serves one call only and is closed after it. Preparing costs the same CPU as booting on
+         * demand, done while the process has spare time, and each idle context holds some heap (see the
+         * README's performance section): worth it for servers, not for a one-shot command.
+         */
+        public Builder preparedContexts(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("preparedContexts must not be negative");
+            }
+            this.preparedContexts = n;
             return this;
         }
 

@@ -164,7 +164,13 @@ final class GuestCall {
     }
 
     private GraalPySandbox openSandbox() {
-        return GraalPySandbox.open(cordon.runtime(), fileSystem(cordon, execution, audit), audit);
+        VirtualFileSystem vfs = fileSystem(cordon, execution, audit);
+        GraalPySandbox prepared = cordon.preparedSandbox();
+        if (prepared != null) {
+            prepared.use(vfs);
+            return prepared;
+        }
+        return GraalPySandbox.open(cordon.runtime(), vfs, audit);
     }
 
     /** The filesystem a call sees: the sandbox's own layout plus the mounts it was granted. */

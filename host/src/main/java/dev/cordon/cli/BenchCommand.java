@@ -1,37 +1,61 @@
 package dev.cordon.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Limits;
+import dev.cordon.Session;
+import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code cordon bench}: measurements printed as figures and as ratios against a baseline measured in the
- * same run, so that they mean something on any machine.
+ * {@code cordon bench}: figures printed beside a baseline measured in the same run (CPython started as a
+ * subprocess, or a plain Python call), so that they mean something on any machine.
  */
 @Command(name = "bench", description = {
-        "Measure Cordon and print figures with a baseline from the same run.",
-        "  gateway   the guest-to-host round trip of a no-op gateway call, against a plain Python call",
-        "  run       the latency of a small run in a fresh context, against python3 -I -S -c as a subprocess"})
+        "Measure Cordon and print a table of figures with a baseline from the same run.",
+        "  gateway     the guest-to-host round trip of a no-op gateway call, against a plain Python call",
+        "  run         small-run latency: a fresh context (booted on demand, or prepared ahead), a session,",
+        "              against python3 -I -S -c started for each run",
+        "  throughput  small runs per second on every core: fresh contexts, sessions; heap before and after",
+        "  compute     six classic workloads after warm-up, against python3 running the same source",
+        "  memory      the live heap of one idle prepared context",
+        "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: gateway or run.", defaultValue = "gateway")
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory or all.", defaultValue = "gateway")
     String what;
 
-    @Option(names = "--samples", description = "Timed calls (default: 20000).", defaultValue = "20000")
+    @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run).", defaultValue = "20000")
     int samples;
 
-    @Option(names = "--warmup", description = "Calls before timing, so the JIT has compiled the path (default: 1000000).",
+    @Option(names = "--warmup", description = "Gateway calls before timing, so the JIT has compiled the path (default: 1000000).",
             defaultValue = "1000000")
     int warmup;
+
+    @Option(names = "--seconds", description = "How long each throughput figure is sustained (default: 60).", defaultValue = "60")
+    int seconds;
+
+    @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
+    boolean json;
 
     /** Times each call on its own with perf_counter_ns, so the median is of single round trips. */
     private static final String GATEWAY = """
@@ -67,80 +91,293 @@ final class BenchCommand implements Callable<Integer> {
             main(cordon.params)
             """;
 
-    private static final String SMALL = "x = sum(i * i for i in range(100))\nprint('small run', x)";
+    static final String SMALL = System.getenv().getOrDefault("BENCH_CODE", "x = sum(i * i for i in range(100))\nprint('small run', x)");
+    private static final Limits LONG = Limits.builder().wallTime(Duration.ofMinutes(10)).build();
+
+    private final List<Row> rows = new ArrayList<>();
+
+    /** One figure: its value, and the baseline and target it is judged by when it has them. */
+    record Row(String name, double value, String unit, String baselineName, Double baseline, String target,
+               Boolean met) {
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (what.equals("run")) {
-            return smallRuns();
-        }
-        if (!what.equals("gateway")) {
-            throw new IllegalArgumentException("unknown benchmark " + what + ": gateway or run");
-        }
-        try (Cordon cordon = Cordon.builder().service("noop", (ctx, op, args) -> null)
-                .defaultLimits(Limits.builder().wallTime(Duration.ofMinutes(10)).build()).build()) {
-            ExecutionResult r = cordon.run(Execution.builder().grant("gateway:noop").code(GATEWAY)
-                    .param("warmup", warmup).param("samples", samples).build());
-            if (!r.isOk()) {
-                System.err.println("cordon bench: " + r.status() + ": " + (r.error() == null ? "" : r.error()));
-                return 70;
+        switch (what) {
+            case "gateway" -> gateway();
+            case "run" -> latency();
+            case "throughput" -> throughput();
+            case "compute" -> compute();
+            case "memory" -> memory();
+            case "all" -> {
+                latency();
+                memory();
+                compute();
+                throughput();
             }
-            Map<?, ?> value = (Map<?, ?>) r.value();
+            default -> throw new IllegalArgumentException("unknown benchmark " + what
+                    + ": gateway, run, throughput, compute, memory or all");
+        }
+        print();
+        return 0;
+    }
+
+    private void gateway() {
+        try (Cordon cordon = Cordon.builder().service("noop", (ctx, op, args) -> null).defaultLimits(LONG).build()) {
+            Map<?, ?> value = (Map<?, ?>) ok(cordon.run(Execution.builder().grant("gateway:noop").code(GATEWAY)
+                    .param("warmup", warmup).param("samples", samples).build())).value();
             Map<?, ?> gateway = (Map<?, ?>) value.get("gateway");
             Map<?, ?> plain = (Map<?, ?>) value.get("plain");
-            double median = micros(gateway.get("median"));
-            System.out.printf("gateway round trip, no-op operation (%d timed calls after %d warm-up calls):%n",
-                    samples, warmup);
             for (String k : List.of("median", "p90", "p99")) {
-                System.out.printf("  %-6s %8.2f µs   (plain Python call: %6.2f µs, ratio %.1fx)%n", k,
-                        micros(gateway.get(k)), micros(plain.get(k)),
-                        micros(gateway.get(k)) / Math.max(0.001, micros(plain.get(k))));
+                double us = micros(gateway.get(k));
+                rows.add(new Row("gateway round trip, " + k, us, "µs", "plain Python call", micros(plain.get(k)),
+                        k.equals("median") ? "<= 5 µs" : null, k.equals("median") ? us <= 5.0 : null));
             }
-            System.out.printf("target: median <= 5 µs: %s%n", median <= 5.0 ? "met" : "NOT met");
-            return 0;
         }
     }
 
-    /** Small runs, each in a fresh context on a warm Cordon, against CPython started for each. */
-    private int smallRuns() throws Exception {
+    /** Small runs one at a time, on a warm Cordon, three ways; CPython started for each run. */
+    private void latency() throws Exception {
         int n = Math.min(samples, 200);
-        List<Long> cordonNanos = new java.util.ArrayList<>();
-        try (Cordon cordon = Cordon.builder().build()) {
-            Execution e = Execution.builder().code(SMALL).build();
-            for (int i = 0; i < 20; i++) {
-                cordon.run(e);
-            }
-            for (int i = 0; i < n; i++) {
+        double python = cpythonMedianMillis(Math.min(n, 50));
+        try (Cordon cordon = Cordon.builder().defaultLimits(LONG).build()) {
+            List<Long> fresh = time(n, () -> ok(cordon.run(small("bench"))));
+            addLatency("small run, fresh context booted on demand", fresh, python, null);
+        }
+        try (Cordon cordon = Cordon.builder().defaultLimits(LONG).preparedContexts(2).build()) {
+            List<Long> prepared = new ArrayList<>();
+            for (int i = 0; i < n + 10; i++) {
+                // Light load: the next run comes once the pool has refilled, as between requests of a server.
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (cordon.preparedContextsReady() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
                 long start = System.nanoTime();
-                ExecutionResult r = cordon.run(e);
-                cordonNanos.add(System.nanoTime() - start);
-                if (!r.isOk()) {
-                    System.err.println("cordon bench: " + r.status() + ": " + r.error());
-                    return 70;
+                ExecutionResult rr = ok(cordon.run(small("bench")));
+                if (System.getenv("BENCH_DEBUG") != null && i >= 10) {
+                    System.err.println("wall " + rr.usage().wallMillis() + " prepare " + rr.usage().prepareMillis() + " total " + (System.nanoTime() - start) / 1000 + "us");
+                }
+                if (i >= 10) {
+                    prepared.add(System.nanoTime() - start);
                 }
             }
-        }
-        List<Long> cpython = new java.util.ArrayList<>();
-        for (int i = 0; i < Math.min(n, 50); i++) {
-            long start = System.nanoTime();
-            Process p = new ProcessBuilder("python3", "-I", "-S", "-c", SMALL).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (p.waitFor() != 0) {
-                System.err.println("cordon bench: python3 failed");
-                return 70;
+            addLatency("small run, fresh context prepared ahead", prepared, python, 5.0);
+            try (Session session = cordon.session("bench", Grants.none())) {
+                List<Long> warm = time(n, () -> ok(session.run(small("bench"))));
+                addLatency("small run, session mode", warm, python, null);
             }
-            cpython.add(System.nanoTime() - start);
         }
-        java.util.Collections.sort(cordonNanos);
-        java.util.Collections.sort(cpython);
-        double median = cordonNanos.get(n / 2) / 1e6;
-        double p99 = cordonNanos.get(Math.min(n - 1, n * 99 / 100)) / 1e6;
-        double py = cpython.get(cpython.size() / 2) / 1e6;
-        System.out.printf("small run, fresh context per run (%d runs after 20 warm-up runs):%n", n);
-        System.out.printf("  Cordon  median %8.1f ms   p99 %8.1f ms%n", median, p99);
-        System.out.printf("  python3 -I -S -c as a subprocess: median %6.1f ms (%d runs); Cordon/CPython %.2fx%n",
-                py, cpython.size(), median / py);
-        return 0;
+    }
+
+    private void addLatency(String name, List<Long> nanos, double python, Double targetMedian) {
+        Collections.sort(nanos);
+        double median = nanos.get(nanos.size() / 2) / 1e6;
+        double p99 = nanos.get(Math.min(nanos.size() - 1, nanos.size() * 99 / 100)) / 1e6;
+        rows.add(new Row(name + ", median", median, "ms", "python3 -I -S -c, median", python,
+                targetMedian == null ? null : "<= " + targetMedian + " ms and >= 10x faster than python3",
+                targetMedian == null ? null : median <= targetMedian && python / median >= 10));
+        rows.add(new Row(name + ", p99", p99, "ms", null, null, targetMedian == null ? null : "<= 20 ms",
+                targetMedian == null ? null : p99 <= 20));
+    }
+
+    /** Runs per second from every core for {@link #seconds}, and the heap after a collection before and after. */
+    private void throughput() throws Exception {
+        int threads = Runtime.getRuntime().availableProcessors();
+        try (Cordon cordon = Cordon.builder().defaultLimits(LONG).maxConcurrentRuns(threads).build()) {
+            for (int i = 0; i < 20; i++) {
+                ok(cordon.run(small("bench")));
+            }
+            long before = liveHeap();
+            double perSecond = sustained(threads, t -> ok(cordon.run(small("bench-" + t))));
+            long after = liveHeap();
+            rows.add(new Row("throughput, fresh context per run (" + threads + " threads, " + seconds + " s)", perSecond,
+                    "runs/s", null, null, ">= 100 runs/s", perSecond >= 100));
+            rows.add(new Row("live heap after, fresh contexts (before: " + (before >> 20) + " MB)", after >> 20, "MB",
+                    null, null, null, null));
+            List<Session> sessions = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                sessions.add(cordon.session("bench-" + t, Grants.none()));
+            }
+            try {
+                long beforeSessions = liveHeap();
+                double sessionRate = sustained(threads, t -> ok(sessions.get(t).run(small("bench-" + t))));
+                long afterSessions = liveHeap();
+                rows.add(new Row("throughput, session mode (" + threads + " threads, " + seconds + " s)", sessionRate,
+                        "runs/s", null, null, ">= 1000 runs/s", sessionRate >= 1000));
+                rows.add(new Row("live heap after, sessions (before: " + (beforeSessions >> 20) + " MB)",
+                        afterSessions >> 20, "MB", null, null, null, null));
+            } finally {
+                sessions.forEach(Session::close);
+            }
+        }
+    }
+
+    private double sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong done = new AtomicLong();
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    work.accept(id);
+                    done.incrementAndGet();
+                }
+            }));
+        }
+        long start = System.nanoTime();
+        Thread.sleep(seconds * 1_000L);
+        long count = done.get();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        stop.set(true);
+        for (Thread t : ts) {
+            t.join();
+        }
+        return count / elapsed;
+    }
+
+    /** Each workload warmed up in one session, then its best of five; CPython's best of five on the same source. */
+    private void compute() throws Exception {
+        String source = resource("workloads.py");
+        List<Double> ratios = new ArrayList<>();
+        try (Cordon cordon = Cordon.builder().defaultLimits(LONG).build();
+             Session session = cordon.session("bench", Grants.none())) {
+            ok(session.run(Execution.builder().principal("bench").code(source).build()));
+            for (String w : List.of("richards", "nbody", "fannkuch", "spectral-norm", "json", "regex")) {
+                String call = "import cordon\ncordon.result(run('" + w + "', %d))";
+                ok(session.run(Execution.builder().principal("bench").code(call.formatted(15)).build()));
+                double cordonSeconds = ((Number) ok(session.run(Execution.builder().principal("bench")
+                        .code(call.formatted(5)).build())).value()).doubleValue();
+                double pythonSeconds = cpythonWorkload(source, w);
+                ratios.add(pythonSeconds / cordonSeconds);
+                rows.add(new Row("compute: " + w + " (best of 5 after warm-up)", cordonSeconds * 1e3, "ms",
+                        "python3", pythonSeconds * 1e3, null, null));
+            }
+        }
+        double geomean = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0));
+        rows.add(new Row("compute: geometric mean speed-up over CPython (JIT " + (jit() ? "on" : "off") + ")", geomean,
+                "x", null, null, ">= 2x", geomean >= 2));
+    }
+
+    /** The heap that one idle prepared context keeps alive. */
+    private void memory() throws Exception {
+        int n = 8;
+        try (Cordon warm = Cordon.builder().build()) {
+            ok(warm.run(small("bench")));
+            long base = liveHeap();
+            try (Cordon cordon = Cordon.builder().preparedContexts(n).build()) {
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (cordon.preparedContextsReady() < n && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                double per = (liveHeap() - base) / (double) cordon.preparedContextsReady() / (1 << 20);
+                rows.add(new Row("live heap of one idle prepared context", per, "MB", null, null, "<= 15 MB", per <= 15));
+            }
+        }
+    }
+
+    private static long liveHeap() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static boolean jit() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+EnableJVMCI");
+    }
+
+    private static Execution small(String principal) {
+        return Execution.builder().principal(principal).code(SMALL).build();
+    }
+
+    private static ExecutionResult ok(ExecutionResult r) {
+        if (!r.isOk()) {
+            throw new IllegalStateException("a benchmark run failed: " + r.status() + " " + r.error());
+        }
+        return r;
+    }
+
+    private interface Timed {
+        void run() throws Exception;
+    }
+
+    private static List<Long> time(int n, Timed body) throws Exception {
+        for (int i = 0; i < 10; i++) {
+            body.run();
+        }
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            body.run();
+            out.add(System.nanoTime() - start);
+        }
+        return out;
+    }
+
+    private static double cpythonMedianMillis(int n) throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            python("-I", "-S", "-c", SMALL);
+            out.add(System.nanoTime() - start);
+        }
+        Collections.sort(out);
+        return out.get(out.size() / 2) / 1e6;
+    }
+
+    private static double cpythonWorkload(String source, String workload) throws Exception {
+        return Double.parseDouble(python("-I", "-S", "-c", source + "\nimport sys\nprint(run(sys.argv[1], 5))", workload).trim());
+    }
+
+    private static String python(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("python3"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("python3 failed: " + out);
+        }
+        return out;
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = BenchCommand.class.getResourceAsStream("/dev/cordon/bench/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void print() {
+        if (json) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
+                    + ", Java " + Runtime.version() + ", JIT " + (jit() ? "on" : "off"));
+            ArrayNode a = o.putArray("figures");
+            for (Row r : rows) {
+                ObjectNode f = a.addObject();
+                f.put("name", r.name());
+                f.put("value", r.value());
+                f.put("unit", r.unit());
+                if (r.baseline() != null) {
+                    f.put("baseline", r.baselineName());
+                    f.put("baselineValue", r.baseline());
+                    f.put("ratio", r.baseline() / r.value());
+                }
+                if (r.target() != null) {
+                    f.put("target", r.target());
+                    f.put("met", r.met());
+                }
+            }
+            System.out.println(o);
+            return;
+        }
+        System.out.printf("%-72s %12s  %-34s %s%n", "figure", "value", "baseline (same run)", "target");
+        for (Row r : rows) {
+            String baseline = r.baseline() == null ? "" : "%s %.2f %s (%.2fx)".formatted(r.baselineName(), r.baseline(),
+                    r.unit(), r.baseline() / r.value());
+            String target = r.target() == null ? "" : r.target() + (r.met() ? ": met" : ": NOT met");
+            System.out.printf("%-72s %9.2f %-3s %-34s %s%n", r.name(), r.value(), r.unit(), baseline, target);
+        }
     }
 
     private static double micros(Object nanos) {

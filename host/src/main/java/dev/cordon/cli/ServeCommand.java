@@ -34,7 +34,8 @@ final class ServeCommand implements Callable<Integer> {
         ServeConfig c = ServeConfig.load(config);
         if (port != null || bind != null) {
             c = new ServeConfig(bind != null ? bind : c.bind(), port != null ? port : c.port(), c.dataDir(),
-                    c.maxRequestBytes(), c.maxCodeBytes(), c.maxConcurrentRuns(), c.maxQueuedRuns(), c.backends(),
+                    c.maxRequestBytes(), c.maxCodeBytes(), c.maxConcurrentRuns(), c.maxQueuedRuns(), c.preparedContexts(),
+                    c.backends(),
                     c.defaultBackend(), c.mounts(), c.services(), c.writable(), c.clients());
         }
         CodeServer server;

@@ -130,7 +130,7 @@ public final class GraalPyRuntime implements AutoCloseable {
     }
 
     /** Builds a context denied everything but the given filesystem, bridge and streams. */
-    Context newContext(VirtualFileSystem vfs, GuestBridge bridge, InputStream in, OutputStream out,
+    Context newContext(GuestFileSystem fileSystem, GuestBridge bridge, InputStream in, OutputStream out,
                        OutputStream err) {
         Context context = Context.newBuilder("python")
                 .engine(engine)
@@ -147,7 +147,7 @@ public final class GraalPyRuntime implements AutoCloseable {
                 .allowEnvironmentAccess(EnvironmentAccess.NONE)
                 .allowIO(IOAccess.newBuilder()
                         .allowHostSocketAccess(false)
-                        .fileSystem(new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp")))
+                        .fileSystem(fileSystem)
                         .build())
                 .useSystemExit(false)
                 .in(in).out(out).err(err)

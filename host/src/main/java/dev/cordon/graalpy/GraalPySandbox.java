@@ -5,6 +5,7 @@ import dev.cordon.Status;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -31,9 +32,12 @@ public final class GraalPySandbox implements AutoCloseable {
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    private final GuestFileSystem fileSystem;
+
     private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
         this.bridge = new GuestBridge(audit);
-        this.context = runtime.newContext(vfs, bridge, in, out, err);
+        this.fileSystem = new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp"));
+        this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot = context.eval(runtime.bootSource());
         this.describe = boot.getArrayElement(0);
         this.flushFiles = boot.getArrayElement(1);
@@ -46,6 +50,19 @@ public final class GraalPySandbox implements AutoCloseable {
      */
     public static GraalPySandbox open(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
         return new GraalPySandbox(runtime, vfs, audit);
+    }
+
+    /**
+     * Boots a context ahead of demand over the sandbox's own layout alone (no mounts, no {@code /tmp}),
+     * for one call to take later with {@link #use}.
+     */
+    public static GraalPySandbox prepare(GraalPyRuntime runtime) {
+        return new GraalPySandbox(runtime, runtime.baseFileSystem().build(), new AuditTrail());
+    }
+
+    /** Gives a prepared context the filesystem of the call that took it. */
+    public void use(VirtualFileSystem vfs) {
+        fileSystem.use(vfs);
     }
 
     /** Points the guest's streams, parameters and result at one call. */

@@ -45,7 +45,7 @@ final class GuestFileSystem implements FileSystem {
     private static final Set<String> POSIX = Set.of("permissions", "owner", "group");
     private static final Set<String> UNIX = Set.of("mode", "ino", "dev", "rdev", "nlink", "uid", "gid", "ctime");
 
-    private final VirtualFileSystem vfs;
+    private volatile VirtualFileSystem vfs;
     private final VirtualPath tempDirectory;
     private volatile VirtualPath cwd;
 
@@ -53,6 +53,14 @@ final class GuestFileSystem implements FileSystem {
         this.vfs = vfs;
         this.cwd = cwd;
         this.tempDirectory = tempDirectory;
+    }
+
+    /**
+     * Puts a call's tree in place of the one the context was prepared over. Called once, before the
+     * guest's code starts, on a context that has run nothing but its boot.
+     */
+    void use(VirtualFileSystem tree) {
+        this.vfs = tree;
     }
 
     private VirtualPath virtual(Path path) {

@@ -79,7 +79,8 @@ public final class CodeServer implements AutoCloseable {
     private static Cordon cordon(ServeConfig config, String backend) {
         Cordon.Builder b = Cordon.builder().backend(ServeConfig.KNOWN_BACKENDS.get(backend))
                 .dataDir(config.dataDir())
-                .maxConcurrentRuns(config.maxConcurrentRuns()).maxQueuedRuns(config.maxQueuedRuns());
+                .maxConcurrentRuns(config.maxConcurrentRuns()).maxQueuedRuns(config.maxQueuedRuns())
+                .preparedContexts(config.preparedContexts());
         config.mounts().forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
         config.services().forEach((name, spec) -> b.service(name,
                 ServiceSpecs.parse(spec, config.writable().contains(name))));

@@ -34,7 +34,7 @@ import java.util.Set;
  *   "bind": "127.0.0.1", "port": 8765,
  *   "dataDir": "var/serve",
  *   "maxRequestBytes": "1MB", "maxCodeBytes": "256KB",
- *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8,
+ *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8, "preparedContexts": 2,
  *   "backends": ["graalpy"], "defaultBackend": "graalpy",
  *   "mounts": {"/data": "data"},
  *   "services": {"cache": "kv", "db": "jdbc:sqlite:app.db"}, "writable": [],
@@ -53,6 +53,7 @@ import java.util.Set;
  * @param maxCodeBytes      the largest {@code code} accepted, in UTF-8 bytes
  * @param maxConcurrentRuns calls run at once
  * @param maxQueuedRuns     calls waiting; past that a request gets 429 at once
+ * @param preparedContexts  contexts each backend keeps booted ahead of demand (default 2)
  * @param backends          the backends requests may name
  * @param defaultBackend    the backend of requests that name none
  * @param mounts            read-only mounts, virtual path to host directory
@@ -62,7 +63,8 @@ import java.util.Set;
  * @param clients           who may call, by client name
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
-                          int maxConcurrentRuns, int maxQueuedRuns, List<String> backends, String defaultBackend,
+                          int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
+                          String defaultBackend,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
                           Map<String, Client> clients) {
 
@@ -131,7 +133,8 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
 
     /** The file as written, before checking. */
     private record File(String bind, Integer port, String dataDir, String maxRequestBytes, String maxCodeBytes,
-                        Integer maxConcurrentRuns, Integer maxQueuedRuns, List<String> backends,
+                        Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
+                        List<String> backends,
                         String defaultBackend, Map<String, String> mounts, Map<String, String> services,
                         List<String> writable, Map<String, ClientFile> clients) {
 
@@ -180,13 +183,15 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             int concurrent = maxConcurrentRuns == null ? Math.max(2, Runtime.getRuntime().availableProcessors())
                     : maxConcurrentRuns;
             int queued = maxQueuedRuns == null ? 4 * concurrent : maxQueuedRuns;
-            if (concurrent < 1 || queued < 0) {
-                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1 and maxQueuedRuns at least 0");
+            int prepared = preparedContexts == null ? 2 : preparedContexts;
+            if (concurrent < 1 || queued < 0 || prepared < 0) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1, maxQueuedRuns and "
+                        + "preparedContexts at least 0");
             }
             return new ServeConfig(bind == null ? "127.0.0.1" : bind, p,
                     base.resolve(dataDir == null ? "var/serve" : dataDir),
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
-                    concurrent, queued, bs, def, ms, ss, ws, cs);
+                    concurrent, queued, prepared, bs, def, ms, ss, ws, cs);
         }
     }
 

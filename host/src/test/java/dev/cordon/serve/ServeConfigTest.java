@@ -24,6 +24,7 @@ class ServeConfigTest {
         assertThat(c.backends()).containsExactly("graalpy");
         assertThat(c.defaultBackend()).isEqualTo("graalpy");
         assertThat(c.maxRequestBytes()).isEqualTo(1L << 20);
+        assertThat(c.preparedContexts()).isEqualTo(2);
         ServeConfig.Client client = c.clients().get("c");
         assertThat(client.keySha256()).isEqualTo(ServeConfig.sha256("0123456789abcdef")).hasSize(64);
         assertThat(client.grants()).isEmpty();
@@ -60,6 +61,7 @@ class ServeConfigTest {
             {"clients": {CLIENT}, "writable": ["db"]}                          | writable db: no SQL service
             {"clients": {CLIENT}, "maxRequestBytes": "lots"}                   | maxRequestBytes
             {"clients": {CLIENT}, "maxConcurrentRuns": 0}                      | maxConcurrentRuns must be at least 1
+            {"clients": {CLIENT}, "preparedContexts": -1}                      | preparedContexts at least 0
             {"clients": {}}                                                    | no clients
             {}                                                                 | no clients
             {"clients": {"c": {"principal": "p"}}}                             | client c: give exactly one of key and keySha256

@@ -63,7 +63,7 @@ public final class ZoobarApp implements AutoCloseable {
         this.store = new ZoobarStore(dataDir.resolve("zoobar.db"));
         this.profileLimits = profileLimits;
         this.cordon = Cordon.builder().dataDir(dataDir.resolve("cordon")).service("zoobar", new ZoobarService(store))
-                .defaultLimits(profileLimits).build();
+                .defaultLimits(profileLimits).preparedContexts(2).build();
         this.http = HttpServer.create(new InetSocketAddress(bind, port), 64);
         http.setExecutor(handlers);
         http.createContext("/", this::handle);
