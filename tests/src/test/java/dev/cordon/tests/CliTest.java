@@ -115,6 +115,22 @@ class CliTest {
     }
 
     @Test
+    void benchPrintsItsFiguresAsJsonWithTheirBaselines() throws Exception {
+        Run r = cli("bench", "run", "--samples", "3", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
+        assertThat(figures).hasSize(6);
+        JsonNode prepared = figures.get(2);
+        assertThat(prepared.path("name").asText()).isEqualTo("small run, fresh context prepared ahead, median");
+        assertThat(prepared.path("unit").asText()).isEqualTo("ms");
+        assertThat(prepared.path("value").asDouble()).isPositive();
+        assertThat(prepared.path("baseline").asText()).startsWith("python3");
+        assertThat(prepared.path("ratio").asDouble()).isPositive();
+        assertThat(prepared.path("met").isBoolean()).isTrue();
+        assertThat(cli("bench", "nonsense").exit()).isEqualTo(2);
+    }
+
+    @Test
     void serveRefusesAMissingOrBadConfigurationWithExit2(@TempDir Path dir) throws Exception {
         assertThat(cli("serve").exit()).isEqualTo(2);
         Run missing = cli("serve", "--config", dir.resolve("none.json").toString());
