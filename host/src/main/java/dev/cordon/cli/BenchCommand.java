@@ -147,9 +147,11 @@ final class BenchCommand implements Callable<Integer> {
         try (Cordon cordon = Cordon.builder().defaultLimits(LONG).preparedContexts(2).build()) {
             List<Long> prepared = new ArrayList<>();
             for (int i = 0; i < n + 10; i++) {
-                // Light load: the next run comes once the pool has refilled, as between requests of a server.
+                // Light load: the next run comes once the pool has refilled and the last context is closed,
+                // as between requests of a server that is not saturated.
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (cordon.preparedContextsReady() < 2 && System.nanoTime() < deadline) {
+                while ((cordon.preparedContextsReady() < 2 || cordon.activeGuestThreads() > 0)
+                        && System.nanoTime() < deadline) {
                     Thread.sleep(1);
                 }
                 long start = System.nanoTime();

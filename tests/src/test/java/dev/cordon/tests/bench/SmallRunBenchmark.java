@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The latency of one small run, three ways: a fresh context prepared ahead (the pool refilled before each
- * run, as between a server's requests, outside the timed part), a fresh context booted on demand, and a
+ * The latency of one small run, three ways: a fresh context prepared ahead (the pool refilled and the last
+ * context closed before each run, as between a server's requests, outside the timed part), a fresh context booted on demand, and a
  * session's warm context. Run with {@code ./cordon jmh SmallRunBenchmark}; {@code ./cordon bench run}
  * prints the same figures beside CPython started as a subprocess.
  */
@@ -48,10 +48,10 @@ public class SmallRunBenchmark {
         session = onDemand.session("bench", Grants.none());
     }
 
-    /** Not timed: lets the pool refill, as between a server's requests. */
+    /** Not timed: lets the pool refill and the last context close, as between a server's requests. */
     @Setup(Level.Invocation)
     public void refill() throws InterruptedException {
-        while (prepared.preparedContextsReady() < 2) {
+        while (prepared.preparedContextsReady() < 2 || prepared.activeGuestThreads() > 0) {
             Thread.sleep(1);
         }
     }
