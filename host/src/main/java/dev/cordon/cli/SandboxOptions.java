@@ -6,7 +6,7 @@ import dev.cordon.Limits;
 import dev.cordon.capabilities.services.ServiceSpecs;
 import dev.cordon.capabilities.vfs.Access;
 import dev.cordon.capabilities.vfs.Quota;
-import dev.cordon.internal.Durations;
+import dev.cordon.internal.LimitTexts;
 import dev.cordon.internal.Sizes;
 import picocli.CommandLine.Option;
 
@@ -63,20 +63,7 @@ final class SandboxOptions {
     Long tmpEntries;
 
     Limits limits() {
-        Limits.Builder b = Limits.builder();
-        if (timeout != null) {
-            b.wallTime(Durations.parse(timeout));
-        }
-        if (cpuTime != null) {
-            b.cpuTime(Durations.parse(cpuTime));
-        }
-        if (memory != null) {
-            b.memoryBytes(Sizes.parse(memory));
-        }
-        if (maxOutput != null) {
-            b.outputBytes(Sizes.parse(maxOutput));
-        }
-        return b.build();
+        return new LimitTexts(timeout, cpuTime, memory, maxOutput).build();
     }
 
     Cordon cordon() {

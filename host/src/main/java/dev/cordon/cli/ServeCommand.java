@@ -33,10 +33,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         ServeConfig c = ServeConfig.load(config);
         if (port != null || bind != null) {
-            c = new ServeConfig(bind != null ? bind : c.bind(), port != null ? port : c.port(), c.dataDir(),
-                    c.maxRequestBytes(), c.maxCodeBytes(), c.maxConcurrentRuns(), c.maxQueuedRuns(), c.preparedContexts(),
-                    c.backends(),
-                    c.defaultBackend(), c.mounts(), c.services(), c.writable(), c.clients());
+            c = c.listeningOn(bind != null ? bind : c.bind(), port != null ? port : c.port());
         }
         CodeServer server;
         try {

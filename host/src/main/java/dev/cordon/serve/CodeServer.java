@@ -131,9 +131,8 @@ public final class CodeServer implements AutoCloseable {
         try {
             byte[] body = readBody(ex);
             RunRequest request = RunRequest.parse(body, client, config);
-            ExecutionResult result;
             Timer.Sample sample = Timer.start(metrics);
-            result = cordons.get(request.backend()).run(request.execution(client));
+            ExecutionResult result = cordons.get(request.backend()).run(request.execution(client));
             sample.stop(Timer.builder("cordon.run").tag("backend", request.backend()).register(metrics));
             Counter.builder("cordon.runs").tag("client", client.name()).tag("status", result.status().name())
                     .register(metrics).increment();

@@ -9,6 +9,7 @@ import dev.cordon.Execution;
 import dev.cordon.Limits;
 import dev.cordon.capabilities.Capability;
 import dev.cordon.internal.Durations;
+import dev.cordon.internal.LimitTexts;
 import dev.cordon.internal.Sizes;
 
 import java.nio.charset.StandardCharsets;
@@ -130,8 +131,8 @@ record RunRequest(String code, Map<String, Object> params, List<String> grants, 
         }
         Limits asked;
         try {
-            asked = new ServeConfig.LimitsFile(text(l, "wallTime"), text(l, "cpuTime"), text(l, "memory"),
-                    text(l, "output")).toLimits(max);
+            asked = new LimitTexts(text(l, "wallTime"), text(l, "cpuTime"), text(l, "memory"), text(l, "output"))
+                    .over(max);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("limits: " + e.getMessage());
         }

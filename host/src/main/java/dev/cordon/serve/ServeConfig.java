@@ -8,7 +8,7 @@ import dev.cordon.Backend;
 import dev.cordon.Limits;
 import dev.cordon.capabilities.Capability;
 import dev.cordon.capabilities.Json;
-import dev.cordon.internal.Durations;
+import dev.cordon.internal.LimitTexts;
 import dev.cordon.internal.Sizes;
 
 import java.io.IOException;
@@ -77,6 +77,12 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
      * @param keySha256 the SHA-256 of its API key, lowercase hex (the key itself is never stored)
      */
     public record Client(String name, String keySha256, String principal, Set<String> grants, Limits limits) {
+    }
+
+    /** This configuration listening on another address and port. */
+    public ServeConfig listeningOn(String bind, int port) {
+        return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, maxConcurrentRuns, maxQueuedRuns,
+                preparedContexts, backends, defaultBackend, mounts, services, writable, clients);
     }
 
     /**
@@ -196,7 +202,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     }
 
     private record ClientFile(String key, String keySha256, String principal, List<String> grants,
-                              LimitsFile limits) {
+                              LimitTexts limits) {
 
         Client check(String name, Set<String> mountPoints, Set<String> serviceNames) {
             String where = "client " + name + ": ";
@@ -236,36 +242,11 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             }
             Limits l;
             try {
-                l = limits == null ? Limits.builder().build() : limits.toLimits(Limits.builder().build());
+                l = limits == null ? Limits.DEFAULT : limits.over(Limits.DEFAULT);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + e.getMessage(), e);
             }
             return new Client(name, hash, principal, Set.copyOf(gs), l);
-        }
-    }
-
-    /**
-     * Limits as JSON writes them: durations such as {@code 500ms} or {@code 2s}, sizes such as {@code 64KB}.
-     * Also the form of a request's {@code limits}.
-     */
-    record LimitsFile(String wallTime, String cpuTime, String memory, String output) {
-
-        /** These limits, each unset one taken from {@code base}. */
-        Limits toLimits(Limits base) {
-            Limits.Builder b = base.toBuilder();
-            if (wallTime != null) {
-                b.wallTime(Durations.parse(wallTime));
-            }
-            if (cpuTime != null) {
-                b.cpuTime(Durations.parse(cpuTime));
-            }
-            if (memory != null) {
-                b.memoryBytes(Sizes.parse(memory));
-            }
-            if (output != null) {
-                b.outputBytes(Sizes.parse(output));
-            }
-            return b.build();
         }
     }
 

@@ -1,8 +1,7 @@
 package dev.cordon.examples.zoobar;
 
 import dev.cordon.Limits;
-import dev.cordon.internal.Durations;
-import dev.cordon.internal.Sizes;
+import dev.cordon.internal.LimitTexts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,8 +47,7 @@ public final class Zoobar implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Limits limits = Limits.builder().wallTime(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory))
-                .outputBytes(Sizes.parse(output)).build();
+        Limits limits = new LimitTexts(timeout, null, memory, output).build();
         ZoobarApp app = ZoobarApp.start(dataDir, bind, port, limits);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -173,6 +173,7 @@ public final class ZoobarApp implements AutoCloseable {
                 ProfileView v = view(name, visitor, u.get().profile());
                 ObjectNode o = Json.MAPPER.createObjectNode();
                 o.put("username", u.get().username());
+                // Read again: the profile may have moved zoobars (the granter does).
                 o.put("zoobars", store.user(name).orElseThrow().zoobars());
                 o.put("profile", v.output());
                 o.put("profileStatus", v.status().name());

@@ -80,6 +80,10 @@ class ZoobarTest {
                     HttpResponse.BodyHandlers.ofString());
         }
 
+        int transfer(String recipient, String zoobars) throws Exception {
+            return post("/transfer", "recipient", recipient, "zoobars", zoobars).statusCode();
+        }
+
         void profile(String code) throws Exception {
             assertThat(post("/profile", "code", code).statusCode()).isEqualTo(303);
         }
@@ -149,14 +153,14 @@ class ZoobarTest {
     void transfersMoveZoobarsAndRefuseWhatTheyCannotDo() throws Exception {
         Visitor tom = Visitor.registered("tom");
         Visitor tim = Visitor.registered("tim");
-        assertThat(tom.post("/transfer", "recipient", "tim", "zoobars", "3").statusCode()).isEqualTo(303);
+        assertThat(tom.transfer("tim", "3")).isEqualTo(303);
         assertThat(tom.zoobars()).isEqualTo(7);
         assertThat(tim.zoobars()).isEqualTo(13);
-        assertThat(tom.post("/transfer", "recipient", "tim", "zoobars", "8").statusCode()).isEqualTo(400);
-        assertThat(tom.post("/transfer", "recipient", "tim", "zoobars", "-2").statusCode()).isEqualTo(400);
-        assertThat(tom.post("/transfer", "recipient", "tim", "zoobars", "two").statusCode()).isEqualTo(400);
-        assertThat(tom.post("/transfer", "recipient", "nobody", "zoobars", "1").statusCode()).isEqualTo(400);
-        assertThat(new Visitor("anonymous").post("/transfer", "recipient", "tim", "zoobars", "1").statusCode()).isEqualTo(401);
+        assertThat(tom.transfer("tim", "8")).isEqualTo(400);
+        assertThat(tom.transfer("tim", "-2")).isEqualTo(400);
+        assertThat(tom.transfer("tim", "two")).isEqualTo(400);
+        assertThat(tom.transfer("nobody", "1")).isEqualTo(400);
+        assertThat(new Visitor("anonymous").transfer("tim", "1")).isEqualTo(401);
         assertThat(tom.zoobars()).isEqualTo(7);
         assertThat(tim.zoobars()).isEqualTo(13);
     }
@@ -207,9 +211,9 @@ class ZoobarTest {
         owner.sample("xfer-tracker");
         Visitor bob = Visitor.registered("xt-bob");
         assertThat(bob.page("xt-owner")[0]).isEqualTo("xt-owner and xt-bob have never traded zoobars.\n");
-        assertThat(owner.post("/transfer", "recipient", "xt-bob", "zoobars", "2").statusCode()).isEqualTo(303);
-        assertThat(bob.post("/transfer", "recipient", "xt-owner", "zoobars", "1").statusCode()).isEqualTo(303);
-        Visitor.registered("xt-carol").post("/transfer", "recipient", "xt-owner", "zoobars", "4");
+        assertThat(owner.transfer("xt-bob", "2")).isEqualTo(303);
+        assertThat(bob.transfer("xt-owner", "1")).isEqualTo(303);
+        Visitor.registered("xt-carol").transfer("xt-owner", "4");
         assertThat(bob.page("xt-owner")[0]).matches("The last transfer between xt-owner and xt-bob: xt-bob gave "
                 + "xt-owner 1 zoobar on \\d{4}-\\d\\d-\\d\\d at \\d\\d:\\d\\d:\\d\\d UTC\\.\n");
     }
@@ -226,12 +230,12 @@ class ZoobarTest {
         assertThat(bob.zoobars()).isEqualTo(11);
         Visitor rich = Visitor.registered("gr-rich");
         Visitor donor = Visitor.registered("gr-donor");
-        donor.post("/transfer", "recipient", "gr-rich", "zoobars", "10");
-        Visitor.registered("gr-donor2").post("/transfer", "recipient", "gr-rich", "zoobars", "1");
+        donor.transfer("gr-rich", "10");
+        Visitor.registered("gr-donor2").transfer("gr-rich", "1");
         assertThat(rich.zoobars()).isEqualTo(21);
         assertThat(rich.page("gr-owner")[0]).isEqualTo("Sorry, gr-rich: you have more than 20 zoobars already.\n");
         assertThat(rich.zoobars()).isEqualTo(21);
-        owner.post("/transfer", "recipient", "gr-donor", "zoobars", "9");
+        owner.transfer("gr-donor", "9");
         assertThat(owner.zoobars()).isZero();
         Visitor carol = Visitor.registered("gr-carol");
         assertThat(carol.page("gr-owner")[0]).isEqualTo("Sorry, gr-carol: gr-owner has no zoobars left to give.\n");
