@@ -14,9 +14,8 @@ _bridge = None
 def __getattr__(name):
     # Parameters are decoded on first use so that calls which never read them pay nothing.
     if name == "params":
-        import json
         global params
-        params = json.loads(_bridge.params()) if _bridge is not None else {}
+        params = _json().loads(_bridge.params()) if _bridge is not None else {}
         return params
     raise AttributeError("module 'cordon' has no attribute %r" % (name,))
 
@@ -27,10 +26,18 @@ def result(value):
     The last call wins. Raises TypeError for a value JSON cannot carry (sets, objects, ...),
     ValueError for NaN or infinity, or when the encoded value exceeds the output limit.
     """
-    import json
-    text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    text = _json().dumps(value, allow_nan=False, ensure_ascii=False)
     if _bridge is None:
         return
     problem = _bridge.result(text)
     if problem:
         raise ValueError(problem)
+
+
+def _json():
+    # A sandboxed PyPy has no struct module, which the json package needs; the small codec does.
+    try:
+        import json
+    except ImportError:
+        from cordon import _minijson as json
+    return json

@@ -14,9 +14,9 @@ PermissionError, ValueError, LookupError, TimeoutError or RuntimeError.
 Works on Python 3 and on Python 2.7.
 """
 
-import json as _json
-
 import cordon as _cordon
+
+_json = _cordon._json()
 
 try:
     PermissionError = PermissionError

@@ -13,6 +13,7 @@ import dev.cordon.graalpy.GraalPyRuntime;
 import dev.cordon.graalpy.GraalPySandbox;
 import dev.cordon.graalpy.PreparedSandboxes;
 import dev.cordon.internal.HeapGuard;
+import dev.cordon.pypy.PyPyRunner;
 import dev.cordon.internal.Watchdog;
 
 import java.nio.file.Path;
@@ -50,6 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Cordon implements AutoCloseable {
 
     private final GraalPyRuntime runtime;
+    private final PyPyRunner pypy;
+    private final Backend backend;
     private final Map<VirtualPath, HostTree> mounts;
     private final Gateway gateway;
     private final Path dataDir;
@@ -66,7 +69,9 @@ public final class Cordon implements AutoCloseable {
     private volatile boolean closed;
 
     private Cordon(Builder b) {
-        this.runtime = GraalPyRuntime.acquire();
+        this.backend = b.backend;
+        this.pypy = b.backend instanceof Backend.PyPy p ? new PyPyRunner(p) : null;
+        this.runtime = pypy == null ? GraalPyRuntime.acquire() : null;
         this.mounts = Map.copyOf(b.mounts);
         this.gateway = b.gateway.build();
         this.dataDir = b.dataDir;
@@ -79,7 +84,7 @@ public final class Cordon implements AutoCloseable {
         this.guests.allowCoreThreadTimeOut(true);
         this.heapGuard = new HeapGuard(b.heapPressure);
         this.watchdog.watch(this::guardHeap);
-        this.prepared = b.preparedContexts > 0 ? new PreparedSandboxes(runtime, b.preparedContexts, () -> !running.isEmpty()) : null;
+        this.prepared = b.preparedContexts > 0 && runtime != null ? new PreparedSandboxes(runtime, b.preparedContexts, () -> !running.isEmpty()) : null;
     }
 
     public static Builder builder() {
@@ -111,6 +116,10 @@ public final class Cordon implements AutoCloseable {
      * internal error discards the context, and the next call starts a fresh one.
      */
     public Session session(String principal, Grants grants) {
+        if (pypy != null) {
+            throw new UnsupportedOperationException("sessions need the in-process backend; the PyPy sandbox"
+                    + " backend starts a process per call");
+        }
         checkGrants(grants);
         return new Session(this, principal, grants);
     }
@@ -164,8 +173,19 @@ public final class Cordon implements AutoCloseable {
         return d;
     }
 
+    /** The GraalPy runtime, or null when the PyPy sandbox backend runs the calls. */
     GraalPyRuntime runtime() {
         return runtime;
+    }
+
+    /** The PyPy sandbox backend, or null when GraalPy runs the calls. */
+    PyPyRunner pypy() {
+        return pypy;
+    }
+
+    /** The backend this Cordon runs calls with. */
+    public Backend backend() {
+        return backend;
     }
 
     /** How many contexts prepared ahead of demand are ready now (see {@link Builder#preparedContexts}). */
@@ -278,6 +298,9 @@ public final class Cordon implements AutoCloseable {
     }
 
     private void releaseRuntime() {
+        if (runtime == null) {
+            return;
+        }
         try {
             runtime.close();
         } catch (RuntimeException e) {
@@ -328,7 +351,7 @@ public final class Cordon implements AutoCloseable {
          */
         public Builder mount(String mountPoint, Path hostDirectory, Access access) {
             VirtualPath point = VirtualPath.of(mountPoint);
-            if (point.isRoot() || GraalPyRuntime.isReserved(point)) {
+            if (point.isRoot() || GraalPyRuntime.isReserved(point) || PyPyRunner.isReserved(point)) {
                 throw new IllegalArgumentException("mount point " + point + " is reserved by the sandbox");
             }
             if (access != Access.READ_ONLY) {
@@ -432,16 +455,23 @@ public final class Cordon implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Which interpreter runs the calls (default {@link Backend#graalPy()}). With
+         * {@link Backend#pypySandbox}, each call starts a sandboxed PyPy process; sessions and prepared
+         * contexts belong to the in-process backend and are not available.
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** Starts the engine. This takes seconds the first time in a JVM. */
+        /**
+         * Starts the engine (this takes seconds the first time in a JVM), or checks the PyPy sandbox binary
+         * and finds out which protocol it speaks.
+         *
+         * @throws IllegalArgumentException if the PyPy sandbox binary or its library cannot be used
+         */
         public Cordon build() {
-            if (!(backend instanceof Backend.GraalPy)) {
-                throw new IllegalArgumentException("unsupported backend " + backend);
-            }
             return new Cordon(this);
         }
     }

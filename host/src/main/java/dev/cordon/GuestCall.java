@@ -8,6 +8,8 @@ import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.graalpy.GraalPySandbox;
+import dev.cordon.graalpy.GuestBridge;
+import dev.cordon.pypy.PyPyRun;
 import dev.cordon.internal.CappedOutput;
 import dev.cordon.internal.RunMonitor;
 import dev.cordon.internal.Sizes;
@@ -135,6 +137,10 @@ final class GuestCall {
         if (done.isDone()) {
             return;
         }
+        if (cordon.pypy() != null) {
+            runInPyPy();
+            return;
+        }
         long start = System.nanoTime();
         GraalPySandbox sandbox = null;
         try {
@@ -163,6 +169,35 @@ final class GuestCall {
         }
     }
 
+    /** The same call in an external PyPy sandbox process: the controller serves it on this thread. */
+    private void runInPyPy() {
+        long start = System.nanoTime();
+        try {
+            GuestBridge bridge = new GuestBridge(audit);
+            gateway.recordTo(audit);
+            bridge.bind(execution.paramsJson(), monitor.limits().outputBytes(), audit, gateway);
+            boolean tmp = execution.grants().capabilities().stream().anyMatch(c -> c.kind() == Capability.Kind.TMP);
+            PyPyRun run = PyPyRun.prepare(cordon.pypy(), fileSystemBuilder(cordon, execution, audit),
+                    execution.code(), execution.sourceName(), bridge, execution.openStdin(), stdout, stderr,
+                    monitor.limits().memoryBytes(), audit, tmp ? "/tmp" : "/");
+            monitor.onTrip(run::kill);
+            monitor.cpuSource(run::cpuNanos);
+            prepareNanos = System.nanoTime() - start;
+            GraalPySandbox.Outcome outcome;
+            monitor.begin();
+            cordon.running().add(this);
+            try {
+                outcome = run.run();
+            } finally {
+                monitor.end();
+                cordon.running().remove(this);
+            }
+            done.complete(result(outcome, monitor.tripped(), bridge.value()));
+        } catch (Throwable t) {
+            done.complete(internal(t));
+        }
+    }
+
     private GraalPySandbox openSandbox() {
         VirtualFileSystem vfs = fileSystem(cordon, execution, audit);
         GraalPySandbox prepared = cordon.preparedSandbox();
@@ -175,7 +210,12 @@ final class GuestCall {
 
     /** The filesystem a call sees: the sandbox's own layout plus the mounts it was granted. */
     static VirtualFileSystem fileSystem(Cordon cordon, Execution execution, AuditTrail audit) {
-        VirtualFileSystem.Builder fs = cordon.runtime().baseFileSystem().audit(audit);
+        return fileSystemBuilder(cordon, execution, audit).build();
+    }
+
+    private static VirtualFileSystem.Builder fileSystemBuilder(Cordon cordon, Execution execution, AuditTrail audit) {
+        VirtualFileSystem.Builder fs = (cordon.pypy() != null ? cordon.pypy().baseFileSystem()
+                : cordon.runtime().baseFileSystem()).audit(audit);
         for (Capability c : execution.grants().capabilities()) {
             if (c.kind() == Capability.Kind.READ_MOUNT) {
                 VirtualPath point = VirtualPath.of(c.argument());
@@ -190,7 +230,7 @@ final class GuestCall {
                 audit.allowed("fs", "mount", "/tmp");
             }
         }
-        return fs.build();
+        return fs;
     }
 
     private ExecutionResult result(GraalPySandbox.Outcome outcome, Status tripped) {

@@ -22,7 +22,7 @@ public final class GuestBridge {
     private volatile Object value;
     private volatile GatewayAccess gateway;
 
-    GuestBridge(AuditTrail audit) {
+    public GuestBridge(AuditTrail audit) {
         this.audit = audit;
     }
 
@@ -30,7 +30,7 @@ public final class GuestBridge {
      * Starts a call: its parameters, its result bound, its audit trail and its gateway; the previous
      * result is gone.
      */
-    void bind(String paramsJson, long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
+    public void bind(String paramsJson, long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
         this.paramsJson = paramsJson;
         this.maxResultBytes = maxResultBytes;
         this.audit = audit;
@@ -94,7 +94,7 @@ public final class GuestBridge {
                 "not available in the sandbox");
     }
 
-    Object value() {
+    public Object value() {
         return value;
     }
 }

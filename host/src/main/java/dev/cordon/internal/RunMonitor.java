@@ -32,6 +32,7 @@ public final class RunMonitor {
     private volatile String reason = "";
     private volatile long trippedNanos;
     private volatile Runnable cancel = () -> { };
+    private volatile java.util.function.LongSupplier cpuSource;
 
     private volatile Thread thread;
     private volatile long startNanos;
@@ -56,6 +57,14 @@ public final class RunMonitor {
     /** What to do when a limit is reached; it must not block. */
     public void onTrip(Runnable cancel) {
         this.cancel = cancel;
+    }
+
+    /**
+     * Measures CPU time with {@code source} (nanoseconds, monotonic) instead of the guest thread's clock: an
+     * external interpreter process does its work outside this JVM. Set before {@link #begin()}.
+     */
+    public void cpuSource(java.util.function.LongSupplier source) {
+        this.cpuSource = source;
     }
 
     /** Called on the guest's thread right before its code starts: the clocks start here. */
@@ -177,7 +186,11 @@ public final class RunMonitor {
         }
     }
 
-    private static long cpuOf(Thread t) {
+    private long cpuOf(Thread t) {
+        java.util.function.LongSupplier source = cpuSource;
+        if (source != null) {
+            return source.getAsLong();
+        }
         return THREADS.isThreadCpuTimeSupported() ? THREADS.getThreadCpuTime(t.threadId()) : -1;
     }
 

@@ -7,13 +7,13 @@ import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
 /** A read-only channel over a byte array that it does not copy and never changes. */
-final class ByteArrayChannel implements SeekableByteChannel {
+public final class ByteArrayChannel implements SeekableByteChannel {
 
     private final byte[] data;
     private long position;
     private boolean open = true;
 
-    ByteArrayChannel(byte[] data) {
+    public ByteArrayChannel(byte[] data) {
         this.data = data;
     }
 

@@ -1,0 +1,80 @@
+"""The first code an external PyPy sandbox process runs: it links the cordon package to the host
+through /dev/cordon/gateway, then runs the call's code as __main__ and reports how it ended.
+
+The code comes from /dev/cordon/code; an exception that escapes it is reported to the host with
+its type, message and traceback (guest frames only) and the process exits with status 1, as the
+in-process backend reports it. Works on Python 2.7 and on Python 3.
+"""
+
+import sys
+
+
+def _describe(exc_type, exc, tb, source, filename):
+    name = exc_type.__name__
+    module = getattr(exc_type, "__module__", "builtins")
+    if module not in ("builtins", "exceptions", "__main__"):
+        name = "%s.%s" % (module, name)
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<exception str() failed>"
+    try:
+        import linecache
+        import traceback
+        if source is not None:
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        frames = [f for f in traceback.extract_tb(tb) if f[0] != __file__ and not f[0].endswith("_pypy_main.py")]
+        text = "".join(traceback.format_list(frames))
+        if text:
+            text = "Traceback (most recent call last):\n" + text
+        text += "".join(traceback.format_exception_only(exc_type, exc))
+    except BaseException:
+        text = "%s: %s\n" % (name, message) if message else name + "\n"
+    return name, message, text
+
+
+def main():
+    import cordon
+    from cordon import _device
+    bridge = _device.DeviceBridge()
+    cordon._bridge = bridge
+    cordon.params = cordon._json().loads(bridge.params())
+    filename = bridge.source_name()
+    fd = open("/dev/cordon/code", "rb")
+    try:
+        source_bytes = fd.read()
+    finally:
+        fd.close()
+    source = source_bytes.decode("utf-8")
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__file__": filename}
+    main_module = type(sys)("__main__")
+    main_module.__dict__.update(namespace)
+    sys.modules["__main__"] = main_module
+    status = 0
+    try:
+        code = compile(source_bytes if sys.version_info[0] < 3 else source, filename, "exec")
+        exec(code, main_module.__dict__)
+    except SystemExit as e:
+        code = e.code
+        if code is None or code == 0:
+            status = 0
+        else:
+            if not isinstance(code, int):
+                sys.stderr.write("%s\n" % (code,))
+                code = 1
+            bridge.error("SystemExit", str(code), "SystemExit: %s\n" % (code,))
+            status = 1
+    except BaseException:
+        exc_type, exc, tb = sys.exc_info()
+        bridge.error(*_describe(exc_type, exc, tb, source, filename))
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

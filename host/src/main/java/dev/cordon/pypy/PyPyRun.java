@@ -1,0 +1,239 @@
+package dev.cordon.pypy;
+
+import dev.cordon.Backend;
+import dev.cordon.GuestError;
+import dev.cordon.Status;
+import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.posix.VirtualProcess;
+import dev.cordon.graalpy.GraalPySandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One run of the external PyPy backend: a {@code pypy-c-sandbox} process started with an empty environment
+ * and a bounded address space, its system calls served by a {@link Controller} over the call's
+ * {@link VirtualProcess}, and its own stderr (where the interpreter prints fatal errors) drained and capped.
+ *
+ * <p>{@link #kill()} may be called from any thread at any time (a limit was reached); the controller's
+ * loop then ends because the pipes close. However it ends, the process and anything it started are killed
+ * and reaped before {@link #run()} returns: no zombie is left.
+ */
+public final class PyPyRun {
+
+    /** How much of the interpreter's own stderr is kept for the result. */
+    static final int STDERR_KEPT = 16 << 10;
+
+    private final PyPyRunner runner;
+    private final VirtualProcess process;
+    private final CordonDevice device;
+    private final AuditTrail audit;
+    private final long memoryLimit;
+    private volatile Process child;
+    private volatile boolean killed;
+
+    PyPyRun(PyPyRunner runner, VirtualProcess process, CordonDevice device, AuditTrail audit, long memoryLimit) {
+        this.runner = runner;
+        this.process = process;
+        this.device = device;
+        this.audit = audit;
+        this.memoryLimit = memoryLimit;
+    }
+
+    /**
+     * Prepares a run of {@code code} in the given filesystem (which must come from
+     * {@link PyPyRunner#baseFileSystem()} plus the call's grants; {@code /dev/cordon} is added here).
+     */
+    public static PyPyRun prepare(PyPyRunner runner, dev.cordon.capabilities.vfs.VirtualFileSystem.Builder fs,
+                                  String code, String sourceName, dev.cordon.graalpy.GuestBridge bridge,
+                                  InputStream stdin, OutputStream stdout, OutputStream stderr, long memoryLimit,
+                                  AuditTrail audit, String cwd) {
+        CordonDevice device = new CordonDevice(code, sourceName, bridge);
+        VirtualProcess process = VirtualProcess.builder(fs.mount("/dev/cordon", device).build())
+                .stdio(stdin, stdout, stderr).cwd(cwd).build();
+        return new PyPyRun(runner, process, device, audit, memoryLimit);
+    }
+
+    /** The CPU time the interpreter process has used, in nanoseconds (0 before it starts). */
+    public long cpuNanos() {
+        Process p = child;
+        if (p == null) {
+            return 0;
+        }
+        return p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+
+    /** Kills the interpreter and anything it started; the run then ends. Never blocks. */
+    public void kill() {
+        killed = true;
+        Process p = child;
+        if (p != null) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    /** Runs the interpreter to its end on the calling thread. Never throws for anything the guest did. */
+    public GraalPySandbox.Outcome run() {
+        Controller controller = runner.protocol() == Backend.PyPy.Protocol.LEGACY
+                ? new LegacyController(process, audit)
+                : new Sandbox2Controller(process, audit, PyPyRunner.EXECUTABLE);
+        StderrDrain drain = null;
+        try {
+            Process p;
+            try {
+                p = command().start();
+            } catch (IOException e) {
+                return new GraalPySandbox.Outcome(Status.INTERNAL, new GuestError("InternalError",
+                        "cannot start the PyPy sandbox: " + e.getMessage(), ""));
+            }
+            child = p;
+            if (killed) {
+                kill();
+            }
+            drain = new StderrDrain(p.getErrorStream());
+            ProtocolException broken = null;
+            try {
+                controller.serve(p.getInputStream(), p.getOutputStream());
+            } catch (ProtocolException e) {
+                broken = e;
+            } catch (IOException e) {
+                // A pipe closed: the process died or was killed; its exit status says which.
+            }
+            if (broken != null) {
+                kill();
+                audit.denied("process", "protocol", "", broken.getMessage());
+                return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("SandboxProtocolError",
+                        "the sandboxed interpreter broke the protocol: " + broken.getMessage(), ""));
+            }
+            int status = waitFor(p);
+            return outcome(controller.exitStatus() != null ? controller.exitStatus() : status, drain.text());
+        } finally {
+            process.close();
+            kill();
+            Process p = child;
+            if (p != null) {
+                waitFor(p);
+            }
+            if (drain != null) {
+                drain.join();
+            }
+        }
+    }
+
+    private GraalPySandbox.Outcome outcome(int status, String stderr) {
+        if (killed) {
+            return new GraalPySandbox.Outcome(Status.INTERNAL, new GuestError("CancelledError",
+                    "the run was cancelled", ""));
+        }
+        GuestError error = device.error();
+        if (error != null) {
+            Status s = error.type().equals("MemoryError") ? Status.MEMORY_LIMIT : Status.ERROR;
+            return new GraalPySandbox.Outcome(s, error);
+        }
+        if (status == 0) {
+            return new GraalPySandbox.Outcome(Status.OK, null);
+        }
+        String tail = stderr.strip();
+        if (tail.contains("Using too much memory") || tail.contains("MemoryError")
+                || tail.contains("out of memory")) {
+            return new GraalPySandbox.Outcome(Status.MEMORY_LIMIT, new GuestError("MemoryError",
+                    "the interpreter went past its memory limit of " + memoryLimit + " bytes", tail));
+        }
+        String how = status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status;
+        return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("InterpreterError",
+                "the sandboxed interpreter " + how + (tail.isEmpty() ? "" : ": " + lastLine(tail)), tail));
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.split("\n");
+        return lines[lines.length - 1];
+    }
+
+    /**
+     * The interpreter under bash: {@code ulimit} bounds its address space (a second bound behind its own heap
+     * limit), and {@code exec -a} gives it its virtual name, so that no host path reaches its
+     * {@code argv[0]}. The environment is empty.
+     */
+    private ProcessBuilder command() {
+        List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c",
+                "ulimit -S -v \"$1\" 2>/dev/null; ulimit -S -c 0; shift; exec -a \"$@\"", "cordon-pypy",
+                Long.toString(addressSpaceKiB()), PyPyRunner.EXECUTABLE, runner.binary().toString()));
+        cmd.addAll(runner.arguments(memoryLimit));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().clear();
+        return pb;
+    }
+
+    /** The address space allowed: the heap limit, plus room for the interpreter's code and nursery. */
+    private long addressSpaceKiB() {
+        long heap = runner.config().heapSize() > 0 ? runner.config().heapSize() : memoryLimit;
+        long bytes = heap <= 0 || heap >= Long.MAX_VALUE / 4 ? 8L << 30 : heap * 2 + (512L << 20);
+        return bytes / 1024;
+    }
+
+    private static int waitFor(Process p) {
+        try {
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            return p.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            return -1;
+        }
+    }
+
+    /** Reads the interpreter's stderr to its end, keeping the first {@link #STDERR_KEPT} bytes. */
+    private static final class StderrDrain {
+        private final byte[] kept = new byte[STDERR_KEPT];
+        private int length;
+        private final Thread thread;
+
+        StderrDrain(InputStream in) {
+            thread = Thread.ofVirtual().name("cordon-pypy-stderr").start(() -> {
+                byte[] buffer = new byte[4096];
+                try (in) {
+                    int n;
+                    while ((n = in.read(buffer)) >= 0) {
+                        synchronized (this) {
+                            int keep = Math.min(n, kept.length - length);
+                            System.arraycopy(buffer, 0, kept, length, keep);
+                            length += keep;
+                        }
+                    }
+                } catch (IOException e) {
+                    // The process is gone.
+                }
+            });
+        }
+
+        String text() {
+            try {
+                thread.join(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (this) {
+                return new String(kept, 0, length, StandardCharsets.UTF_8);
+            }
+        }
+
+        void join() {
+            try {
+                thread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
