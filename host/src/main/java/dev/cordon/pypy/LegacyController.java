@@ -215,7 +215,7 @@ final class LegacyController extends Controller {
                     deny(name);
                     throw new PosixException(Errno.EPERM);
                 }
-                if (name.contains("__")) {
+                if (function.contains("__")) {
                     throw new Refusal(VALUE_ERROR);
                 }
                 return unknown(function);
