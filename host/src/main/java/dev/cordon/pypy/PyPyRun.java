@@ -166,7 +166,7 @@ public final class PyPyRun {
                 "ulimit -S -v \"$1\" 2>/dev/null; ulimit -S -c 0; shift; exec -a \"$@\"", "cordon-pypy",
                 Long.toString(addressSpaceKiB()), PyPyRunner.EXECUTABLE, runner.binary().toString()));
         cmd.addAll(runner.arguments(memoryLimit));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(new java.io.File("/"));
         pb.environment().clear();
         return pb;
     }
@@ -193,9 +193,12 @@ public final class PyPyRun {
         }
     }
 
-    /** Reads the interpreter's stderr to its end, keeping the first {@link #STDERR_KEPT} bytes. */
+    /**
+     * Reads the interpreter's stderr to its end, keeping the last {@link #STDERR_KEPT} bytes: a fatal error
+     * is the last thing an interpreter prints.
+     */
     private static final class StderrDrain {
-        private final byte[] kept = new byte[STDERR_KEPT];
+        private final byte[] kept = new byte[2 * STDERR_KEPT];
         private int length;
         private final Thread thread;
 
@@ -206,9 +209,12 @@ public final class PyPyRun {
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
                         synchronized (this) {
-                            int keep = Math.min(n, kept.length - length);
-                            System.arraycopy(buffer, 0, kept, length, keep);
-                            length += keep;
+                            if (length + n > kept.length) {
+                                System.arraycopy(kept, length - STDERR_KEPT, kept, 0, STDERR_KEPT);
+                                length = STDERR_KEPT;
+                            }
+                            System.arraycopy(buffer, 0, kept, length, n);
+                            length += n;
                         }
                     }
                 } catch (IOException e) {
@@ -224,7 +230,8 @@ public final class PyPyRun {
                 Thread.currentThread().interrupt();
             }
             synchronized (this) {
-                return new String(kept, 0, length, StandardCharsets.UTF_8);
+                int from = Math.max(0, length - STDERR_KEPT);
+                return new String(kept, from, length - from, StandardCharsets.UTF_8);
             }
         }
 
