@@ -1,5 +1,6 @@
 package dev.cordon.cli;
 
+import dev.cordon.Backend;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.Limits;
@@ -62,12 +63,32 @@ final class SandboxOptions {
     @Option(names = "--tmp-entries", paramLabel = "N", description = "Files, directories and links each principal may keep in /tmp (default: 10000).")
     Long tmpEntries;
 
+    @Option(names = "--backend", paramLabel = "NAME", description = "graalpy (in this JVM) or pypy (an external "
+            + "pypy-c-sandbox process). Default: $CORDON_BACKEND, else graalpy.")
+    String backend;
+
+    @Option(names = "--pypy-sandbox", paramLabel = "PATH", description = "The pypy-c-sandbox binary of the pypy "
+            + "backend (default: $CORDON_PYPY_SANDBOX); implies --backend pypy.")
+    String pypySandbox;
+
+    /** The backend the flags choose, else the environment's, else GraalPy. */
+    Backend backend() {
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        if (pypySandbox != null) {
+            env.put(Backend.PYPY_VARIABLE, pypySandbox);
+        }
+        if (backend != null || pypySandbox != null) {
+            env.put(Backend.BACKEND_VARIABLE, backend != null ? backend : "pypy");
+        }
+        return Backend.fromEnvironment(env);
+    }
+
     Limits limits() {
         return new LimitTexts(timeout, cpuTime, memory, maxOutput).build();
     }
 
     Cordon cordon() {
-        Cordon.Builder b = Cordon.builder();
+        Cordon.Builder b = Cordon.builder().backend(backend());
         if (dataDir != null) {
             b.dataDir(dataDir);
         }

@@ -77,7 +77,7 @@ public final class CodeServer implements AutoCloseable {
     }
 
     private static Cordon cordon(ServeConfig config, String backend) {
-        Cordon.Builder b = Cordon.builder().backend(ServeConfig.KNOWN_BACKENDS.get(backend))
+        Cordon.Builder b = Cordon.builder().backend(config.backend(backend))
                 .dataDir(config.dataDir())
                 .maxConcurrentRuns(config.maxConcurrentRuns()).maxQueuedRuns(config.maxQueuedRuns())
                 .preparedContexts(config.preparedContexts());

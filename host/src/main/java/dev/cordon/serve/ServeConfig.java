@@ -61,15 +61,21 @@ import java.util.Set;
  *                          {@code http:PREFIX}), as {@code cordon run --service}
  * @param writable          SQL services that may write
  * @param clients           who may call, by client name
+ * @param pypySandbox       the {@code pypy-c-sandbox} binary of the {@code pypy} backend, or null
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
                           int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
                           String defaultBackend,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
-                          Map<String, Client> clients) {
+                          Map<String, Client> clients, Path pypySandbox) {
 
     /** The backends this version has, by the name requests use. */
-    static final Map<String, Backend> KNOWN_BACKENDS = Map.of("graalpy", Backend.graalPy());
+    static final Set<String> KNOWN_BACKENDS = Set.of("graalpy", "pypy");
+
+    /** The backend a name in {@link #backends()} stands for. */
+    Backend backend(String name) {
+        return name.equals("pypy") ? Backend.pypySandbox(pypySandbox) : Backend.graalPy();
+    }
 
     /**
      * One client: the principal its code runs as, the grants it may ask for and its largest limits.
@@ -82,7 +88,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     /** This configuration listening on another address and port. */
     public ServeConfig listeningOn(String bind, int port) {
         return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, maxConcurrentRuns, maxQueuedRuns,
-                preparedContexts, backends, defaultBackend, mounts, services, writable, clients);
+                preparedContexts, backends, defaultBackend, mounts, services, writable, clients, pypySandbox);
     }
 
     /**
@@ -142,7 +148,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                         Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
                         List<String> backends,
                         String defaultBackend, Map<String, String> mounts, Map<String, String> services,
-                        List<String> writable, Map<String, ClientFile> clients) {
+                        List<String> writable, Map<String, ClientFile> clients, String pypySandbox) {
 
         ServeConfig check(Path base) {
             int p = port == null ? 8765 : port;
@@ -151,12 +157,16 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             }
             List<String> bs = backends == null ? List.of("graalpy") : List.copyOf(backends);
             if (bs.isEmpty()) {
-                throw new IllegalArgumentException("backends is empty: enable at least one of " + KNOWN_BACKENDS.keySet());
+                throw new IllegalArgumentException("backends is empty: enable at least one of "
+                        + new java.util.TreeSet<>(KNOWN_BACKENDS));
             }
             for (String b : bs) {
-                if (!KNOWN_BACKENDS.containsKey(b)) {
+                if (!KNOWN_BACKENDS.contains(b)) {
                     throw new IllegalArgumentException("backend " + b + " is not one this version has "
-                            + KNOWN_BACKENDS.keySet());
+                            + new java.util.TreeSet<>(KNOWN_BACKENDS));
+                }
+                if (b.equals("pypy") && (pypySandbox == null || pypySandbox.isBlank())) {
+                    throw new IllegalArgumentException("backend pypy needs pypySandbox: the path of a pypy-c-sandbox binary");
                 }
             }
             String def = defaultBackend == null ? bs.get(0) : defaultBackend;
@@ -197,7 +207,8 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             return new ServeConfig(bind == null ? "127.0.0.1" : bind, p,
                     base.resolve(dataDir == null ? "var/serve" : dataDir),
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
-                    concurrent, queued, prepared, bs, def, ms, ss, ws, cs);
+                    concurrent, queued, prepared, bs, def, ms, ss, ws, cs,
+                    pypySandbox == null ? null : base.resolve(pypySandbox));
         }
     }
 

@@ -68,11 +68,9 @@ public final class Errno {
         }
         String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : "";
         if (e instanceof AccessDeniedException) {
-            return switch (reason) {
-                case "read-only file system" -> EROFS;
-                case "Device or resource busy" -> EBUSY;
-                default -> EACCES;
-            };
+            // A read-only tree refuses as a directory the user may not write would: EACCES, the errno the
+            // in-process backend's guests see for the same refusal.
+            return reason.equals("Device or resource busy") ? EBUSY : EACCES;
         }
         return switch (reason) {
             case "Is a directory" -> EISDIR;

@@ -326,7 +326,7 @@ public final class VirtualProcess implements AutoCloseable {
             throw new PosixException(Errno.EACCES);
         }
         if ((mode & 02) != 0 && !writable(path)) {
-            throw new PosixException(Errno.EROFS);
+            throw new PosixException(Errno.EACCES);
         }
     }
 

@@ -1,0 +1,5 @@
+# The second run: it finds the first run's file and updates it.
+counter = "/tmp/counter.txt"
+n = int(open(counter).read()) + 1
+open(counter, "w").write(str(n))
+print(n)

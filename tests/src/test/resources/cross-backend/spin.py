@@ -1,0 +1,3 @@
+# A loop that never ends: stopped at the wall-time limit.
+while True:
+    pass
