@@ -34,6 +34,8 @@ def _describe(exc_type, exc, tb, source, filename):
 
 
 def main():
+    # The interpreter put this script's directory first; the package's parent is what belongs there.
+    sys.path[0] = "/usr/lib/cordon"
     import cordon
     from cordon import _device
     bridge = _device.DeviceBridge()
@@ -66,6 +68,10 @@ def main():
             status = 1
     except BaseException:
         exc_type, exc, tb = sys.exc_info()
+        if issubclass(exc_type, MemoryError):
+            # What the code kept is what filled the heap: let it go before describing the error.
+            main_module.__dict__.clear()
+            tb = None
         bridge.error(*_describe(exc_type, exc, tb, source, filename))
         status = 1
     try:

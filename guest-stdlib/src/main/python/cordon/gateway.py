@@ -19,6 +19,11 @@ import cordon as _cordon
 _json = _cordon._json()
 
 try:
+    _TEXT = (str, unicode)
+except NameError:  # Python 3
+    _TEXT = (str,)
+
+try:
     PermissionError = PermissionError
     TimeoutError = TimeoutError
 except NameError:  # Python 2.7
@@ -56,14 +61,14 @@ def _reply(text):
 
 def connect(service):
     """A handle on a service this call was granted (gateway:<service>)."""
-    if not isinstance(service, str):
+    if not isinstance(service, _TEXT):
         raise TypeError("a service name is a string")
     return Handle(_reply(_transport().gatewayConnect(service)), service)
 
 
 def attach(token):
     """A handle from a token received as data; it must have been issued in this same call."""
-    if not isinstance(token, str):
+    if not isinstance(token, _TEXT):
         raise TypeError("a token is a string")
     return Handle(token, _reply(_transport().gatewayAttach(token)))
 

@@ -1,5 +1,6 @@
 # The second run: it finds the first run's file and updates it.
 counter = "/tmp/counter.txt"
 n = int(open(counter).read()) + 1
-open(counter, "w").write(str(n))
+with open(counter, "w") as f:
+    f.write(str(n))
 print(n)

@@ -1,4 +1,4 @@
-# Files in the principal's private /tmp: write, append, read back, list, stat, rename, remove.
+# Files in the principal's private /tmp: write, append, read back, make a directory, list, stat, remove.
 from __future__ import print_function
 import os
 with open("/tmp/notes.txt", "w") as f:
@@ -7,7 +7,9 @@ with open("/tmp/notes.txt", "a") as f:
     f.write("second\n")
 print(open("/tmp/notes.txt").read().split())
 os.mkdir("/tmp/sub")
-os.rename("/tmp/notes.txt", "/tmp/sub/moved.txt")
+with open("/tmp/notes.txt") as src, open("/tmp/sub/moved.txt", "w") as dst:
+    dst.write(src.read())
+os.remove("/tmp/notes.txt")
 print(sorted(os.listdir("/tmp/sub")), os.stat("/tmp/sub/moved.txt").st_size)
 os.remove("/tmp/sub/moved.txt")
 os.rmdir("/tmp/sub")

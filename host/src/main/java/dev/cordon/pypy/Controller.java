@@ -1,6 +1,8 @@
 package dev.cordon.pypy;
 
 import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.posix.Errno;
+import dev.cordon.capabilities.posix.PosixException;
 import dev.cordon.capabilities.posix.VirtualProcess;
 
 import java.io.IOException;
@@ -50,6 +52,19 @@ abstract class Controller {
 
     void exited(int status) {
         exitStatus = status;
+    }
+
+    /**
+     * Refuses, without a record in the audit trail, the interpreter's own attempts to cache compiled
+     * bytecode ({@code .pyc} files next to the modules it imports): PyPy's sandboxed builds try it for every
+     * import even though they cannot write, and hundreds of such denials would drown the guest's own.
+     */
+    static void refuseBytecodeCache(byte[] path, boolean writes) throws PosixException {
+        int n = path.length;
+        if (writes && n > 4 && path[n - 4] == '.' && path[n - 3] == 'p' && path[n - 2] == 'y'
+                && (path[n - 1] == 'c' || path[n - 1] == 'o')) {
+            throw new PosixException(Errno.EACCES);
+        }
     }
 
     /** Records a refused process-level call; the interpreter gets EPERM. */

@@ -108,8 +108,12 @@ final class LegacyController extends Controller {
         }
         String name = function.substring(OS.length());
         switch (name) {
-            case "open":
-                return (long) process.open(path(a, 0), (int) integer(a, 1), (int) integer(a, 2));
+            case "open": {
+                byte[] path = path(a, 0);
+                int flags = (int) integer(a, 1);
+                refuseBytecodeCache(path, (flags & (VirtualProcess.O_ACCMODE | VirtualProcess.O_CREAT)) != 0);
+                return (long) process.open(path, flags, (int) integer(a, 2));
+            }
             case "read":
                 return process.read((int) integer(a, 0), (int) Math.min(integer(a, 1), 1 << 20));
             case "write":
@@ -139,6 +143,12 @@ final class LegacyController extends Controller {
                     return false;
                 }
             case "isatty":
+                if (integer(a, 0) >= 0 && integer(a, 0) <= 2) {
+                    // The standard streams look like terminals, as PyPy's own controller shows them: a PyPy
+                    // 7.3 legacy build that finds stdout is no terminal reopens it through C fcntl(), which
+                    // that build cannot sandbox and dies of.
+                    return true;
+                }
                 try {
                     process.isatty((int) integer(a, 0));
                     return true;
@@ -164,6 +174,7 @@ final class LegacyController extends Controller {
                 process.rmdir(path(a, 0));
                 return null;
             case "unlink":
+                refuseBytecodeCache(path(a, 0), true);
                 process.unlink(path(a, 0));
                 return null;
             case "rename":

@@ -37,6 +37,7 @@ public final class PyPyRun {
     private final long memoryLimit;
     private volatile Process child;
     private volatile boolean killed;
+    private volatile long cpuNanos;
 
     PyPyRun(PyPyRunner runner, VirtualProcess process, CordonDevice device, AuditTrail audit, long memoryLimit) {
         this.runner = runner;
@@ -60,13 +61,19 @@ public final class PyPyRun {
         return new PyPyRun(runner, process, device, audit, memoryLimit);
     }
 
-    /** The CPU time the interpreter process has used, in nanoseconds (0 before it starts). */
+    /**
+     * The CPU time the interpreter process has used, in nanoseconds: 0 before it starts, and the last value
+     * seen once it has ended (the system keeps no account of a reaped process).
+     */
     public long cpuNanos() {
         Process p = child;
-        if (p == null) {
-            return 0;
+        if (p != null) {
+            long now = p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+            if (now > cpuNanos) {
+                cpuNanos = now;
+            }
         }
-        return p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        return cpuNanos;
     }
 
     /** Kills the interpreter and anything it started; the run then ends. Never blocks. */

@@ -147,7 +147,11 @@ final class Sandbox2Controller extends Controller {
                     exited((int) a[0]);
                     return false;
                 }
-                case "open" -> result(process.open(path(a[0]), (int) a[1], (int) a[2]));
+                case "open" -> {
+                    byte[] path = path(a[0]);
+                    refuseBytecodeCache(path, (a[1] & (VirtualProcess.O_ACCMODE | VirtualProcess.O_CREAT)) != 0);
+                    result(process.open(path, (int) a[1], (int) a[2]));
+                }
                 case "close" -> {
                     process.close((int) a[0]);
                     result(0);
@@ -206,7 +210,9 @@ final class Sandbox2Controller extends Controller {
                     result(0);
                 }
                 case "unlink" -> {
-                    process.unlink(path(a[0]));
+                    byte[] path = path(a[0]);
+                    refuseBytecodeCache(path, true);
+                    process.unlink(path);
                     result(0);
                 }
                 case "rename" -> {

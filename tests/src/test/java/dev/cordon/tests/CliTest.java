@@ -75,6 +75,21 @@ class CliTest {
     }
 
     @Test
+    void aPyPySandboxThatCannotBeUsedIsABadUsageNamingIt(@TempDir Path dir) {
+        Run missing = cli("run", "--backend", "pypy", "--pypy-sandbox", dir.resolve("nope").toString(), "-c", "print(1)");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope").contains("does not exist or is not executable");
+        Run unnamed = cli("run", "--backend", "pypy", "-c", "print(1)");
+        if (System.getenv("CORDON_PYPY_SANDBOX") == null) {
+            assertThat(unnamed.exit()).isEqualTo(2);
+            assertThat(unnamed.err()).contains("CORDON_PYPY_SANDBOX");
+        }
+        Run unknown = cli("run", "--backend", "cpython", "-c", "print(1)");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("graalpy or pypy");
+    }
+
+    @Test
     void osSystemIsAPermissionErrorWithExitCode1() throws Exception {
         Run r = cli("run", "--json", "-c", "import os; os.system('id')");
         assertThat(r.exit()).isEqualTo(1);
