@@ -36,6 +36,11 @@ def _describe(exc_type, exc, tb, source, filename):
 def main():
     # The interpreter put this script's directory first; the package's parent is what belongs there.
     sys.path[0] = "/usr/lib/cordon"
+    try:
+        import struct
+    except ImportError:
+        # A build without the struct module cannot import json; a small one takes its place.
+        sys.path.insert(1, "/usr/lib/cordon/pypy-compat")
     import cordon
     from cordon import _device
     bridge = _device.DeviceBridge()

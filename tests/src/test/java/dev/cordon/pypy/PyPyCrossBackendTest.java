@@ -195,4 +195,40 @@ class PyPyCrossBackendTest {
         return binaries.stream().flatMap(p -> run("pypy " + p, Backend.pypySandbox(p),
                 new PyPyRunner(Backend.pypySandbox(p)).protocol().name()));
     }
+
+    /**
+     * The command line of the issue's acceptance: {@code cordon run --backend pypy --pypy-sandbox PATH
+     * --principal alice --grant fs.tmp visits.py} counts alice's visits in the same /tmp as the in-process
+     * backend, so runs on either backend continue one count.
+     */
+    @TestFactory
+    Stream<DynamicTest> theCommandLineSwitchesBackendsOverOnePrincipalsTmp() {
+        List<Path> binaries = pypyBinaries();
+        Assumptions.assumeFalse(binaries.isEmpty(), "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE);
+        return binaries.stream().map(p -> DynamicTest.dynamicTest("cli " + p, () -> {
+            Path dataDir = Files.createTempDirectory("cordon-cli-visits");
+            String script = Path.of("..", "examples", "scripts", "visits.py").toString();
+            String[] pypy = {"run", "--backend", "pypy", "--pypy-sandbox", p.toString(), "--principal", "alice",
+                    "--grant", "fs.tmp", "--data-dir", dataDir.toString(), script};
+            String[] graal = {"run", "--principal", "alice", "--grant", "fs.tmp", "--data-dir", dataDir.toString(),
+                    script};
+            assertThat(cli(pypy)).isEqualTo("visit number 1\n");
+            assertThat(cli(pypy)).isEqualTo("visit number 2\n");
+            assertThat(cli(graal)).isEqualTo("visit number 3\n");
+            assertThat(cli(pypy)).isEqualTo("visit number 4\n");
+        }));
+    }
+
+    private static synchronized String cli(String... args) {
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(o, true, StandardCharsets.UTF_8));
+            int exit = dev.cordon.cli.Main.execute(args);
+            assertThat(exit).as(o.toString(StandardCharsets.UTF_8)).isZero();
+            return o.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setOut(out);
+        }
+    }
 }
