@@ -2,6 +2,7 @@ package dev.cordon.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cordon.Backend;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
         "Measure Cordon and print a table of figures with a baseline from the same run.",
         "  gateway     the guest-to-host round trip of a no-op gateway call, against a plain Python call",
         "  run         small-run latency: a fresh context (booted on demand, or prepared ahead), a session,",
-        "              against python3 -I -S -c started for each run",
+        "              against python3 -I -S -c started for each run; with CORDON_PYPY_SANDBOX set,",
+        "              also a run in the PyPy sandbox backend's process",
         "  throughput  small runs per second on every core: fresh contexts, sessions; heap before and after",
         "  compute     six classic workloads after warm-up, against python3 running the same source",
         "  memory      the live heap of one idle prepared context",
@@ -164,6 +167,14 @@ final class BenchCommand implements Callable<Integer> {
             try (Session session = cordon.session("bench", Grants.none())) {
                 List<Long> warm = time(n, () -> ok(session.run(small("bench"))));
                 addLatency("small run, session mode", warm, python, null);
+            }
+        }
+        String pypy = System.getenv(Backend.PYPY_VARIABLE);
+        if (pypy != null && !pypy.isBlank()) {
+            try (Cordon cordon = Cordon.builder().backend(Backend.pypySandbox(Path.of(pypy))).defaultLimits(LONG)
+                    .build()) {
+                List<Long> process = time(Math.min(n, 50), () -> ok(cordon.run(small("bench"))));
+                addLatency("small run, PyPy sandbox process (" + Backend.PYPY_VARIABLE + ")", process, python, null);
             }
         }
     }

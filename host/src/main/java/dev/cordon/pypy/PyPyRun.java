@@ -140,6 +140,15 @@ public final class PyPyRun {
                     "the run was cancelled", ""));
         }
         GuestError error = device.error();
+        String stub = lastLineContaining(stderr, "Not implemented: sandboxing for external function");
+        if (stub != null) {
+            // A C function compiled as an always-failing stub: the interpreter reports it on its own stderr
+            // and raises whatever it makes of it (MemoryError, RuntimeError). Say what really happened.
+            return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("NotImplementedError",
+                    "this sandboxed interpreter cannot do that: " + stub.strip()
+                            + (error != null ? " (it raised " + error.type() + ")" : ""),
+                    error != null ? error.traceback() : stderr.strip()));
+        }
         if (error != null) {
             Status s = error.type().equals("MemoryError") ? Status.MEMORY_LIMIT : Status.ERROR;
             return new GraalPySandbox.Outcome(s, error);
@@ -156,6 +165,16 @@ public final class PyPyRun {
         String how = status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status;
         return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("InterpreterError",
                 "the sandboxed interpreter " + how + (tail.isEmpty() ? "" : ": " + lastLine(tail)), tail));
+    }
+
+    private static String lastLineContaining(String text, String what) {
+        String found = null;
+        for (String line : text.split("\n")) {
+            if (line.contains(what)) {
+                found = line;
+            }
+        }
+        return found;
     }
 
     private static String lastLine(String text) {

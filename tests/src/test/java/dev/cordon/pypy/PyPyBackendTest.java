@@ -220,6 +220,14 @@ class PyPyBackendTest {
             assertThat(r.error().traceback().length()).isLessThanOrEqualTo(PyPyRun.STDERR_KEPT);
             assertThat(r.stderr()).isEmpty();
         }
+        Path stub = new Fake().line("echo \"Not implemented: sandboxing for external function 'time'\" >&2")
+                .line("exit 1").write();
+        try (Cordon cordon = cordon(stub)) {
+            ExecutionResult r = cordon.run(call().build());
+            assertThat(r.status()).isEqualTo(Status.ERROR);
+            assertThat(r.error().type()).isEqualTo("NotImplementedError");
+            assertThat(r.error().message()).contains("external function 'time'");
+        }
         Path oom = new Fake().line("echo 'Using too much memory, aborting' >&2").line("kill -ABRT $$").write();
         try (Cordon cordon = cordon(oom)) {
             ExecutionResult r = cordon.run(call().build());
