@@ -55,7 +55,8 @@ class ServeConfigTest {
             {"clients": {CLIENT}, "prot": 1}                                   | Unrecognized field "prot"
             {"clients": {CLIENT}, "port": 70000}                               | port 70000 is not a TCP port
             {"clients": {CLIENT}, "port": "x"}                                 | at $.port
-            {"clients": {CLIENT}, "backends": ["pypy"]}                        | backend pypy is not one this version has
+            {"clients": {CLIENT}, "backends": ["pypy"]}                        | backend pypy needs pypySandbox
+            {"clients": {CLIENT}, "backends": ["jython"]}                      | backend jython is not one this version has
             {"clients": {CLIENT}, "backends": []}                              | backends is empty
             {"clients": {CLIENT}, "defaultBackend": "cpython"}                 | defaultBackend cpython is not among
             {"clients": {CLIENT}, "writable": ["db"]}                          | writable db: no SQL service

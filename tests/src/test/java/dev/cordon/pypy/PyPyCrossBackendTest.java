@@ -7,6 +7,7 @@ import dev.cordon.ExecutionResult;
 import dev.cordon.Limits;
 import dev.cordon.Status;
 import dev.cordon.capabilities.services.KeyValueService;
+import dev.cordon.capabilities.vfs.Quota;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
@@ -49,7 +50,7 @@ class PyPyCrossBackendTest {
                 if (data == null) {
                     data = Files.createTempDirectory("cordon-cross-backend");
                 }
-                return Cordon.builder().backend(backend).dataDir(data.resolve(n))
+                return Cordon.builder().backend(backend).dataDir(data.resolve(n)).tmpQuota(new Quota(1 << 20, 100))
                         .service("kv", KeyValueService.builder().build()).build();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -104,6 +105,10 @@ class PyPyCrossBackendTest {
         cases.add(new Case("tmp_files.py", b -> b.grant("fs.tmp"), r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
             assertThat(r.stdout()).isEqualTo("['first', 'second']\n['moved.txt'] 13\ngone\n");
+        }));
+        cases.add(new Case("quota.py", b -> b.grant("fs.tmp").principal("frank"), r -> {
+            assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
+            assertThat(r.stdout()).isEqualTo("EDQUOT True\nFalse\nstill fits\n");
         }));
         cases.add(new Case("rename.py", b -> b.grant("fs.tmp").principal("erin"), (r, kind) -> {
             if (kind.equals("LEGACY")) {
