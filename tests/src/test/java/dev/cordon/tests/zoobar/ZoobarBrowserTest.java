@@ -7,6 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -91,9 +93,16 @@ class ZoobarBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.textToBe(By.id("me"), name));
     }
 
+    /**
+     * Clicks a submit button and waits for the next page to have loaded. A mark left on the old page's
+     * window tells the pages apart (watching the old page's element go stale is not reliable: some
+     * chromedriver versions report it as an unknown error instead of a stale element).
+     */
     private static void submit(String button) {
-        WebElement old = browser.findElement(By.tagName("html"));
+        ((JavascriptExecutor) browser).executeScript("window.cordonBeforeSubmit = true;");
         browser.findElement(By.id(button)).click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(old));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(WebDriverException.class)
+                .until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return window.cordonBeforeSubmit === undefined && document.readyState === 'complete';")));
     }
 }
