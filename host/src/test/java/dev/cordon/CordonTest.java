@@ -226,8 +226,13 @@ class CordonTest {
     @Test
     void callsBeyondTheQueueAreRejected() throws Exception {
         try (Cordon small = Cordon.builder().maxConcurrentRuns(1).maxQueuedRuns(0).build()) {
-            Thread busy = new Thread(() -> small.run(Execution.builder().code("import time\ntime.sleep(3)").build()));
+            Thread busy = new Thread(() -> small.run(Execution.builder().code("import time\ntime.sleep(5)").build()));
             busy.start();
+            // The busy call must hold the only slot first; otherwise it is the one turned away.
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (small.activeGuestThreads() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             ExecutionResult r = null;
             for (int i = 0; i < 200 && (r == null || r.status() != Status.REJECTED); i++) {
                 Thread.sleep(20);
