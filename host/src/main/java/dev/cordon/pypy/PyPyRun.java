@@ -39,7 +39,11 @@ public final class PyPyRun {
     private volatile boolean killed;
     private volatile long cpuNanos;
 
-    PyPyRun(PyPyRunner runner, VirtualProcess process, CordonDevice device, AuditTrail audit, long memoryLimit) {
+    private final Tail guestStderr;
+
+    PyPyRun(PyPyRunner runner, VirtualProcess process, CordonDevice device, AuditTrail audit, long memoryLimit,
+            Tail guestStderr) {
+        this.guestStderr = guestStderr;
         this.runner = runner;
         this.process = process;
         this.device = device;
@@ -56,9 +60,10 @@ public final class PyPyRun {
                                   InputStream stdin, OutputStream stdout, OutputStream stderr, long memoryLimit,
                                   AuditTrail audit, String cwd) {
         CordonDevice device = new CordonDevice(code, sourceName, bridge);
+        Tail guestStderr = new Tail(stderr);
         VirtualProcess process = VirtualProcess.builder(fs.mount("/dev/cordon", device).build())
-                .stdio(stdin, stdout, stderr).cwd(cwd).build();
-        return new PyPyRun(runner, process, device, audit, memoryLimit);
+                .stdio(stdin, stdout, guestStderr).cwd(cwd).build();
+        return new PyPyRun(runner, process, device, audit, memoryLimit, guestStderr);
     }
 
     /**
@@ -157,8 +162,11 @@ public final class PyPyRun {
             return new GraalPySandbox.Outcome(Status.OK, null);
         }
         String tail = stderr.strip();
+        // An interpreter out of memory while reporting the error prints "operror-type: MemoryError" on the
+        // guest's stderr (through the controller) and exits: look there too.
+        String guestTail = guestStderr.text();
         if (tail.contains("Using too much memory") || tail.contains("MemoryError")
-                || tail.contains("out of memory")) {
+                || tail.contains("out of memory") || guestTail.contains("operror-type: MemoryError")) {
             return new GraalPySandbox.Outcome(Status.MEMORY_LIMIT, new GuestError("MemoryError",
                     "the interpreter went past its memory limit of " + memoryLimit + " bytes", tail));
         }
@@ -267,6 +275,45 @@ public final class PyPyRun {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** The guest's stderr, passed through, with its last bytes kept to read the interpreter's last words. */
+    static final class Tail extends java.io.OutputStream {
+        private static final int KEPT = 4096;
+        private final OutputStream out;
+        private final byte[] last = new byte[KEPT];
+        private long written;
+
+        Tail(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            for (int i = Math.max(off, off + len - KEPT); i < off + len; i++) {
+                last[(int) (written++ % KEPT)] = b[i];
+            }
+            out.write(b, off, len);
+        }
+
+        synchronized String text() {
+            int n = (int) Math.min(written, KEPT);
+            byte[] copy = new byte[n];
+            for (int i = 0; i < n; i++) {
+                copy[i] = last[(int) ((written - n + i) % KEPT)];
+            }
+            return new String(copy, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
         }
     }
 }
