@@ -33,6 +33,37 @@ def _describe(exc_type, exc, tb, source, filename):
     return name, message, text
 
 
+PROCESS_CALLS = ("system", "kill", "killpg", "execv", "execve", "fork", "forkpty", "spawnv", "spawnve",
+                 "popen", "popen2", "popen3", "popen4", "waitpid", "wait", "wait3", "wait4", "setsid",
+                 "setpgid", "setuid", "setgid", "seteuid", "setegid", "nice")
+
+
+def _deny_processes(bridge):
+    """Process control fails as on the in-process backend: PermissionError, recorded in the audit trail.
+
+    The controller refuses these calls with EPERM anyway; this makes the refusal the same exception
+    everywhere (os.system would otherwise return -1 on some builds instead of raising).
+    """
+    import os
+    import posix
+    try:
+        refused = PermissionError
+    except NameError:  # Python 2.7
+        from cordon.gateway import PermissionError as refused
+
+    def make(name):
+        def refuse(*args, **kwargs):
+            bridge.deny("process", name, str(args[0])[:200] if args else "")
+            raise refused(1, "Operation not permitted: process control is not available in the sandbox")
+        refuse.__name__ = name
+        return refuse
+
+    for name in PROCESS_CALLS:
+        for module in (posix, os):
+            if hasattr(module, name):
+                setattr(module, name, make(name))
+
+
 def main():
     # The interpreter put this script's directory first; the package's parent is what belongs there.
     sys.path[0] = "/usr/lib/cordon"
@@ -46,6 +77,7 @@ def main():
     bridge = _device.DeviceBridge()
     cordon._bridge = bridge
     cordon.params = cordon._json().loads(bridge.params())
+    _deny_processes(bridge)
     filename = bridge.source_name()
     fd = open("/dev/cordon/code", "rb")
     try:

@@ -133,7 +133,8 @@ class PyPyCrossBackendTest {
         cases.add(new Case("denials.py", b -> { }, r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
             assertThat(r.stdout()).isEqualTo("read /etc/passwd ENOENT\nwrite /tmp without grant ENOENT\n"
-                    + "create /evil EACCES\nmkdir /usr/x EACCES\nenviron []\n");
+                    + "create /evil EACCES\nmkdir /usr/x EACCES\nos.system EPERM\nos.kill PermissionError\nenviron []\n");
+            assertThat(r.events()).anySatisfy(e -> assertThat(e.action() + " " + e.target()).isEqualTo("system id"));
         }));
         cases.add(new Case("gateway_kv.py", b -> b.grant("gateway:kv"), r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
