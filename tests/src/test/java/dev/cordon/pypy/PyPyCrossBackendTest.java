@@ -202,6 +202,31 @@ class PyPyCrossBackendTest {
                 new PyPyRunner(Backend.pypySandbox(p)).protocol().name()));
     }
 
+    /** Concurrent calls of different principals on each backend: every one succeeds, each in its own /tmp. */
+    @TestFactory
+    Stream<DynamicTest> concurrentPrincipalsStayApart() {
+        List<Map.Entry<String, Backend>> backends = new ArrayList<>();
+        backends.add(Map.entry("graalpy", Backend.graalPy()));
+        for (Path p : pypyBinaries()) {
+            backends.add(Map.entry("pypy " + p, Backend.pypySandbox(p)));
+        }
+        return backends.stream().map(b -> DynamicTest.dynamicTest("concurrent " + b.getKey(), () -> {
+            String code = "import cordon\nme = cordon.params['me']\nwith open('/tmp/me.txt', 'w') as f:\n"
+                    + "    f.write(me)\nprint(open('/tmp/me.txt').read())";
+            List<java.util.concurrent.CompletableFuture<ExecutionResult>> runs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String me = "tenant" + i;
+                runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> cordon(b.getKey(), b.getValue())
+                        .run(Execution.builder().code(code).principal(me).param("me", me).grant("fs.tmp").build())));
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                ExecutionResult r = runs.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
+                assertThat(r.stdout()).isEqualTo("tenant" + i + "\n");
+            }
+        }));
+    }
+
     /**
      * The command line of the issue's acceptance: {@code cordon run --backend pypy --pypy-sandbox PATH
      * --principal alice --grant fs.tmp visits.py} counts alice's visits in the same /tmp as the in-process
