@@ -32,6 +32,15 @@ class ServeConfigTest {
     }
 
     @Test
+    void thePyPyBackendIsOfferedWithItsBinaryFromTheFilesDirectory() {
+        ServeConfig c = ServeConfig.parse("{\"clients\": {" + CLIENT + "}, \"backends\": [\"graalpy\", \"pypy\"],"
+                + " \"pypySandbox\": \"pypy/goal/pypy-c\"}", BASE);
+        assertThat(c.backends()).containsExactly("graalpy", "pypy");
+        assertThat(c.backend("pypy")).isEqualTo(dev.cordon.Backend.pypySandbox(BASE.resolve("pypy/goal/pypy-c")));
+        assertThat(c.backend("graalpy")).isEqualTo(dev.cordon.Backend.graalPy());
+    }
+
+    @Test
     void pathsAreTakenFromTheFilesDirectoryAndLimitsParsed() {
         ServeConfig c = ServeConfig.parse("""
                 {"dataDir": "state", "mounts": {"/data": "shared"}, "services": {"db": "jdbc:sqlite:x.db"},
