@@ -6,6 +6,8 @@ with open("/tmp/notes.txt", "w") as f:
 with open("/tmp/notes.txt", "a") as f:
     f.write("second\n")
 print(open("/tmp/notes.txt").read().split())
+print(os.access("/tmp/notes.txt", os.W_OK), os.access("/usr/lib/cordon/cordon/__init__.py", os.W_OK),
+      os.access("/usr/lib/cordon/cordon/__init__.py", os.R_OK))
 os.mkdir("/tmp/sub")
 with open("/tmp/notes.txt") as src, open("/tmp/sub/moved.txt", "w") as dst:
     dst.write(src.read())

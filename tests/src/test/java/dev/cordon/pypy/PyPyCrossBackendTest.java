@@ -104,7 +104,7 @@ class PyPyCrossBackendTest {
         }));
         cases.add(new Case("tmp_files.py", b -> b.grant("fs.tmp"), r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
-            assertThat(r.stdout()).isEqualTo("['first', 'second']\n['moved.txt'] 13\ngone\n");
+            assertThat(r.stdout()).isEqualTo("['first', 'second']\nTrue False True\n['moved.txt'] 13\ngone\n");
         }));
         cases.add(new Case("quota.py", b -> b.grant("fs.tmp").principal("frank"), r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);

@@ -228,6 +228,15 @@ public final class VirtualFileSystem {
         }
     }
 
+    /**
+     * Whether {@code path} lies in a writable tree: what {@code access(W_OK)} asks. Asking changes nothing
+     * and records nothing; the path need not exist.
+     */
+    public boolean isWritable(VirtualPath path) {
+        Located at = locate(path);
+        return at != null && at.tree.writable();
+    }
+
     public void setTimes(VirtualPath path, FileTime lastModified, FileTime lastAccess) throws IOException {
         change("utime", path, (tree, relative) -> tree.setTimes(relative, lastModified, lastAccess));
     }
