@@ -150,15 +150,8 @@ final class GuestCall {
             sandbox.bind(execution.openStdin(), stdout, stderr, execution.paramsJson(),
                     monitor.limits().outputBytes(), audit, gateway);
             prepareNanos = System.nanoTime() - start;
-            GraalPySandbox.Outcome outcome;
-            monitor.begin();
-            cordon.running().add(this);
-            try {
-                outcome = sandbox.run(execution.code(), execution.sourceName(), interactive);
-            } finally {
-                monitor.end();
-                cordon.running().remove(this);
-            }
+            GraalPySandbox.Outcome outcome = monitored(() -> s.run(execution.code(), execution.sourceName(),
+                    interactive));
             done.complete(result(outcome, monitor.tripped(), sandbox.value()));
         } catch (Throwable t) {
             done.complete(internal(t));
@@ -183,18 +176,21 @@ final class GuestCall {
             monitor.onTrip(run::kill);
             monitor.cpuSource(run::cpuNanos);
             prepareNanos = System.nanoTime() - start;
-            GraalPySandbox.Outcome outcome;
-            monitor.begin();
-            cordon.running().add(this);
-            try {
-                outcome = run.run();
-            } finally {
-                monitor.end();
-                cordon.running().remove(this);
-            }
-            done.complete(result(outcome, monitor.tripped(), bridge.value()));
+            done.complete(result(monitored(run::run), monitor.tripped(), bridge.value()));
         } catch (Throwable t) {
             done.complete(internal(t));
+        }
+    }
+
+    /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
+    private GraalPySandbox.Outcome monitored(java.util.function.Supplier<GraalPySandbox.Outcome> guest) {
+        monitor.begin();
+        cordon.running().add(this);
+        try {
+            return guest.get();
+        } finally {
+            monitor.end();
+            cordon.running().remove(this);
         }
     }
 

@@ -173,10 +173,12 @@ final class LegacyController extends Controller {
             case "rmdir":
                 process.rmdir(path(a, 0));
                 return null;
-            case "unlink":
-                refuseBytecodeCache(path(a, 0), true);
-                process.unlink(path(a, 0));
+            case "unlink": {
+                byte[] path = path(a, 0);
+                refuseBytecodeCache(path, true);
+                process.unlink(path);
                 return null;
+            }
             case "rename":
                 process.rename(path(a, 0), path(a, 1));
                 return null;

@@ -172,7 +172,7 @@ public final class PyPyRun {
         }
         String how = status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status;
         return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("InterpreterError",
-                "the sandboxed interpreter " + how + (tail.isEmpty() ? "" : ": " + lastLine(tail)), tail));
+                "the sandboxed interpreter " + how + (tail.isEmpty() ? "" : ": " + lastLineContaining(tail, "")), tail));
     }
 
     private static String lastLineContaining(String text, String what) {
@@ -183,11 +183,6 @@ public final class PyPyRun {
             }
         }
         return found;
-    }
-
-    private static String lastLine(String text) {
-        String[] lines = text.split("\n");
-        return lines[lines.length - 1];
     }
 
     /**
@@ -207,7 +202,7 @@ public final class PyPyRun {
 
     /** The address space allowed: the heap limit, plus room for the interpreter's code and nursery. */
     private long addressSpaceKiB() {
-        long heap = runner.config().heapSize() > 0 ? runner.config().heapSize() : memoryLimit;
+        long heap = runner.heapBytes(memoryLimit);
         long bytes = heap <= 0 || heap >= Long.MAX_VALUE / 4 ? 8L << 30 : heap * 2 + (512L << 20);
         return bytes / 1024;
     }

@@ -73,10 +73,6 @@ public final class PyPyRunner {
         return protocol;
     }
 
-    Backend.PyPy config() {
-        return config;
-    }
-
     Path binary() {
         return binary;
     }
@@ -175,10 +171,15 @@ public final class PyPyRunner {
         }
     }
 
+    /** The interpreter's heap bound for a call: the configured one, else the call's memory limit. */
+    long heapBytes(long memoryLimit) {
+        return config.heapSize() > 0 ? config.heapSize() : memoryLimit;
+    }
+
     /** The interpreter's command line after its name: the heap bound, then the start-up script. */
     List<String> arguments(long memoryLimit) {
         List<String> args = new ArrayList<>();
-        long heap = config.heapSize() > 0 ? config.heapSize() : memoryLimit;
+        long heap = heapBytes(memoryLimit);
         if (heap > 0 && heap < Long.MAX_VALUE) {
             args.add("--heapsize");
             args.add(Long.toString(heap));
