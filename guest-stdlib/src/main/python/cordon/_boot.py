@@ -116,7 +116,9 @@ def install(bridge):
         pass
 
     _guard_builtins()
-    return [describe, _track_open_files()]
+    from cordon import _guard
+    _guard.install(bridge)
+    return [describe, _track_open_files(), _guard.set_limit, _guard.marshalled, _guard.run_marshalled, _guard.run]
 
 
 def _track_open_files():
@@ -234,8 +236,9 @@ def describe(exc, source=None, filename=None):
         while tb is not None:
             depth += 1
             tb = tb.tb_next
+        from cordon import _guard
         frames = [f for f in traceback.extract_tb(exc.__traceback__, limit=-MAX_FRAMES)
-                  if f.filename != __file__]
+                  if f.filename != __file__ and f.filename != _guard.__file__]
         text = "".join(traceback.format_list(frames))
         if depth > MAX_FRAMES:
             text = "  [%d earlier frames not shown]\n" % (depth - MAX_FRAMES) + text

@@ -151,7 +151,7 @@ final class GuestCall {
                     monitor.limits().outputBytes(), audit, gateway);
             prepareNanos = System.nanoTime() - start;
             GraalPySandbox.Outcome outcome = monitored(() -> s.run(execution.code(), execution.sourceName(),
-                    interactive));
+                    interactive, maxOperationBytes(monitor.limits())));
             done.complete(result(outcome, monitor.tripped(), sandbox.value()));
         } catch (Throwable t) {
             done.complete(internal(t));
@@ -180,6 +180,14 @@ final class GuestCall {
         } catch (Throwable t) {
             done.complete(internal(t));
         }
+    }
+
+    /**
+     * The most one uninterruptible guest operation may allocate at once: the call's memory limit, and never
+     * more than an eighth of the heap, so that a few such operations at once leave the heap guard room to act.
+     */
+    static long maxOperationBytes(Limits limits) {
+        return Math.min(limits.memoryBytes(), Runtime.getRuntime().maxMemory() / 8);
     }
 
     /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */

@@ -187,7 +187,7 @@ class CordonTest {
     @Test
     void memoryKeptWithoutFurtherAllocationIsFound() {
         ExecutionResult r = cordon.run(Execution.builder()
-                .code("kept = bytearray(256 * 2**20)\nwhile True:\n    pass")
+                .code("kept = [bytearray(2**20) for _ in range(256)]\nwhile True:\n    pass")
                 .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(5))
                         .memoryBytes(64L << 20).build()).build());
         assertThat(r.status()).isEqualTo(Status.MEMORY_LIMIT);

@@ -61,6 +61,7 @@ public final class GraalPyRuntime implements AutoCloseable {
     private final String coreHome;
     private final String stdlibHome;
     private final Source boot;
+    private final GuardedCode guardedCode = new GuardedCode();
 
     private static GraalPyRuntime shared;
     private static int users;
@@ -171,6 +172,11 @@ public final class GraalPyRuntime implements AutoCloseable {
      */
     Source bootSource() {
         return boot;
+    }
+
+    /** The guarded form of the programs run so far, shared by every context of this runtime. */
+    GuardedCode guardedCode() {
+        return guardedCode;
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.graalvm.polyglot.Value;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -25,6 +26,13 @@ public final class GraalPySandbox implements AutoCloseable {
     private final Context context;
     private final Value describe;
     private final Value flushFiles;
+    private final Value setOperationLimit;
+    private final Value compileGuarded;
+    private final Value runCompiled;
+    private final Value runGuarded;
+    private final GuardedCode guarded;
+    /** True until guest code first runs here: only then may this context's compiler fill the shared cache. */
+    private boolean pristine = true;
     private final GuestBridge bridge;
     private final Switchable.Output out = new Switchable.Output();
     private final Switchable.Output err = new Switchable.Output();
@@ -34,6 +42,12 @@ public final class GraalPySandbox implements AutoCloseable {
 
     private final GuestFileSystem fileSystem;
 
+    /**
+     * The longest program compiled at once (the guard's {@code MAX_SOURCE}): GraalPy's parser cannot be
+     * interrupted, and a pathological expression of a few megabytes keeps it busy for seconds.
+     */
+    static final int MAX_SOURCE_CHARS = 1 << 20;
+
     private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
         this.bridge = new GuestBridge(audit);
         this.fileSystem = new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp"));
@@ -41,6 +55,11 @@ public final class GraalPySandbox implements AutoCloseable {
         Value boot = context.eval(runtime.bootSource());
         this.describe = boot.getArrayElement(0);
         this.flushFiles = boot.getArrayElement(1);
+        this.setOperationLimit = boot.getArrayElement(2);
+        this.compileGuarded = boot.getArrayElement(3);
+        this.runCompiled = boot.getArrayElement(4);
+        this.runGuarded = boot.getArrayElement(5);
+        this.guarded = runtime.guardedCode();
     }
 
     /**
@@ -81,15 +100,32 @@ public final class GraalPySandbox implements AutoCloseable {
     }
 
     /**
-     * Runs guest code in the context's {@code __main__} module. Never throws for anything the guest did.
+     * Runs guest code in the context's {@code __main__} module, in its guarded form (see {@link GuardedCode}).
+     * Never throws for anything the guest did.
      *
-     * @param interactive evaluate as a REPL line: echo the value of an expression statement
+     * @param interactive       evaluate as a REPL line: echo the value of an expression statement
+     * @param maxOperationBytes the most one uninterruptible operation may allocate at once; larger ones are
+     *                          refused with MemoryError before they start
      */
-    public Outcome run(String code, String sourceName, boolean interactive) {
+    public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes) {
+        if (code.length() > MAX_SOURCE_CHARS) {
+            String message = "a source of " + code.length() + " characters is over the sandbox's limit of "
+                    + MAX_SOURCE_CHARS + " for code compiled at once (refused before it started)";
+            return new Outcome(Status.MEMORY_LIMIT, new GuestError("MemoryError", message, "MemoryError: " + message + "\n"));
+        }
         Source source = Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
+        boolean wasPristine = pristine;
+        pristine = false;
         try {
             try {
-                context.eval(source);
+                setOperationLimit.execute(maxOperationBytes);
+                if (interactive) {
+                    runGuarded.execute(code, sourceName, "single");
+                } else if (!GuardedCode.mayNeedGuard(code)) {
+                    context.eval(source);
+                } else {
+                    runCompiled.execute(compiled(code, sourceName, wasPristine));
+                }
             } finally {
                 flushFiles();
             }
@@ -104,6 +140,24 @@ public final class GraalPySandbox implements AutoCloseable {
             cancelled.set(true);
             return new Outcome(Status.INTERNAL, new GuestError("CancelledError", "the sandbox was closed", ""));
         }
+    }
+
+    /**
+     * The program's guarded code, marshalled: from the cache, or compiled here (and cached if this context is
+     * pristine). The cache holds it as a Latin-1 string, the one form a host value reaches the guest in.
+     */
+    private Object compiled(String code, String sourceName, boolean mayShare) {
+        String known = guarded.get(sourceName, code);
+        if (known != null) {
+            return known;
+        }
+        Value fresh = compileGuarded.execute(code, sourceName);
+        if (mayShare) {
+            byte[] bytes = new byte[(int) fresh.getBufferSize()];
+            fresh.readBuffer(0, bytes, 0, bytes.length);
+            guarded.put(sourceName, code, new String(bytes, StandardCharsets.ISO_8859_1));
+        }
+        return fresh;
     }
 
     /**
@@ -147,6 +201,7 @@ public final class GraalPySandbox implements AutoCloseable {
      */
     public void cancel() {
         if (cancelled.compareAndSet(false, true)) {
+            bridge.stop();
             Thread t = new Thread(this::closeNow, "cordon-cancel");
             t.setDaemon(true);
             t.start();

@@ -68,11 +68,8 @@ class HostileCodeTest {
     }
 
     static Stream<HostilePrograms.Program> programs() {
-        return (HEAVY ? HostilePrograms.all() : HostilePrograms.light()).stream();
+        return HostilePrograms.all().stream();
     }
-
-    /** ./cordon hostile sets cordon.hostile.heavy: the whole catalogue, and memory-heavy neighbours. */
-    static final boolean HEAVY = Boolean.getBoolean("cordon.hostile.heavy");
 
     private static Execution execution(HostilePrograms.Program p) {
         Execution.Builder b = Execution.builder().principal("hostile").code(p.code()).limits(p.limits());
@@ -128,9 +125,8 @@ class HostileCodeTest {
         }
         List<Long> quiet = tenantLatencies(tenant, 30);
 
-        List<String> neighbours = HEAVY
-                ? List.of("mem.list-append", "cpu.while-true", "out.stdout-flood", "mem.dict-growth", "mem.bigint-squaring")
-                : List.of("cpu.while-true", "cpu.exception-storm", "out.stdout-flood", "fs.swallow-quota-errors");
+        List<String> neighbours = List.of("cpu.while-true", "mem.list-append", "out.stdout-flood", "mem.sorted-huge-range",
+                "cpu.recursion-retry");
         AtomicBoolean hostile = new AtomicBoolean(true);
         CountDownLatch started = new CountDownLatch(neighbours.size());
         List<Thread> threads = new ArrayList<>();

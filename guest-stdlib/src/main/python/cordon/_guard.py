@@ -1,0 +1,514 @@
+"""Refuses, before they start, the operations that GraalPy cannot interrupt once they have begun.
+
+A builtin such as ``[0] * 10**9``, ``10 ** (10**8)`` or ``sorted(range(10**8))`` runs as one step
+inside the interpreter: the call's deadline cannot stop it, and it can fill the heap that every
+tenant shares before its result is known. Cordon therefore compiles guest code from a rewritten
+syntax tree in which each operation that can produce an unbounded result in one step first asks
+whether the result would fit:
+
+* ``a * b``, ``a ** b``, ``a << b`` and their augmented forms go through ``__cordon_mul__``,
+  ``__cordon_pow__`` and ``__cordon_lshift__`` (and ``__cordon_imul__``...), which check the size
+  of a sequence repeat against the call's memory limit and the size of an integer result against
+  ``INT_BITS``, the largest integer whose multiplication still ends within the governor's slack;
+* the argument of a call that materialises an iterable in one step (``list``, ``tuple``, ``set``,
+  ``frozenset``, ``sorted``, ``bytes``, ``bytearray``, ``dict.fromkeys``, ``str.join`` and the
+  padding methods, ``*iterable`` in displays and calls) goes through ``__cordon_sized__``, which
+  refuses a huge ``range``, an unbounded ``itertools`` iterator or a huge size;
+* ``sorted``, ``pow``, ``math.factorial``/``comb``/``perm`` and the ``operator`` functions are
+  replaced by checked versions, and ``compile``, ``exec`` and ``eval`` rewrite the code they are
+  given in the same way.
+
+A refusal is a ``MemoryError`` raised before anything is allocated, so the guest can catch it and
+the process never sees the allocation. Everything else runs unchanged: the checks are a few type
+tests that the JIT folds away on the common paths. What this cannot see (a dunder method fetched
+with ``getattr`` from a string, a guest that rebinds the ``__cordon_*`` builtins by a computed
+name) is still bounded by the governor: a result at the deadline, the heap guard, admission control.
+"""
+
+import ast
+import builtins
+import marshal
+import sys
+from _io import open as _open
+
+# The largest integer result, in bits, of a multiplication or power. Java's BigInteger squares a
+# 2**20-bit number in well under 100 ms on the machines Cordon is measured on; a number twice that
+# size takes four times as long and can no longer be stopped on time.
+INT_BITS = 1 << 20
+# Sizes below this are never checked: the common case costs two comparisons.
+_SMALL = 1 << 16
+
+# The bytes one operation may produce at once: set for each call from its memory limit.
+_limit = [1 << 30]
+
+_compile = builtins.compile
+_exec = builtins.exec
+_eval = builtins.eval
+_int = int
+_float = float
+_str = str
+_bytes = bytes
+_bytearray = bytearray
+_list = list
+_tuple = tuple
+_range = range
+_type = type
+_len = len
+_isinstance = isinstance
+
+
+def set_limit(n):
+    """Sets the bytes one operation of the current call may produce at once."""
+    _limit[0] = n
+
+
+def _refuse(what, size):
+    raise MemoryError("%s would need about %s at once, more than the %s this call may use"
+                      " (refused before it started)" % (what, _human(size), _human(_limit[0])))
+
+
+def _refuse_int(what, bits):
+    raise MemoryError("%s has about %d bits; integer results over %d bits are refused in the sandbox,"
+                      " because computing them cannot be interrupted" % (what, bits, INT_BITS))
+
+
+def _human(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return "%d %s" % (n, unit) if unit == "bytes" else "%.1f %s" % (n, unit)
+        n /= 1024.0
+
+
+def _item_size(seq):
+    t = _type(seq)
+    if t is _str or t is _bytes or t is _bytearray:
+        return 1
+    if t is _list or t is _tuple:
+        return 4
+    size = getattr(seq, "itemsize", None)
+    if _type(size) is _int:
+        return size
+    return 0
+
+
+def _check_repeat(seq, n):
+    if n <= _SMALL:
+        return
+    size = _item_size(seq)
+    if size:
+        total = _len(seq) * size * n
+        if total > _limit[0]:
+            _refuse("repeating a %s %d times" % (_type(seq).__name__, n), total)
+
+
+def _check_int_product(a, b):
+    bits = a.bit_length() + b.bit_length()
+    if bits > INT_BITS:
+        _refuse_int("the product", bits)
+
+
+def _slow_mul(a, b):
+    if _isinstance(b, _int) and not _isinstance(b, bool):
+        if _isinstance(a, _int):
+            _check_int_product(a, b)
+        else:
+            _check_repeat(a, b)
+    elif _isinstance(a, _int) and not _isinstance(a, bool):
+        _check_repeat(b, a)
+
+
+def mul(a, b):
+    if _type(a) is _float or _type(b) is _float:
+        return a * b
+    if _type(a) is _int and _type(b) is _int:
+        if (a > _SMALL or a < -_SMALL) and (b > _SMALL or b < -_SMALL):
+            _check_int_product(a, b)
+        return a * b
+    _slow_mul(a, b)
+    return a * b
+
+
+def imul(a, b):
+    if _type(a) is _float or _type(b) is _float:
+        a *= b
+        return a
+    _slow_mul(a, b)
+    a *= b
+    return a
+
+
+def _check_pow(a, b):
+    if _isinstance(a, _int) and _isinstance(b, _int) and b > 1 and (a > 1 or a < -1):
+        bits = (a.bit_length() - 1) * b
+        if bits > INT_BITS:
+            _refuse_int("the power", bits)
+
+
+def pow_(a, b):
+    if _type(a) is _float or _type(b) is _float:
+        return a ** b
+    _check_pow(a, b)
+    return a ** b
+
+
+def ipow(a, b):
+    _check_pow(a, b)
+    a **= b
+    return a
+
+
+def _check_shift(a, b):
+    if _isinstance(a, _int) and _isinstance(b, _int) and b > _SMALL and a:
+        bits = a.bit_length() + b
+        if bits // 8 > _limit[0] or bits > 1 << 31:
+            _refuse("an integer shift of %d bits" % bits, bits // 8)
+
+
+def lshift(a, b):
+    _check_shift(a, b)
+    return a << b
+
+
+def ilshift(a, b):
+    _check_shift(a, b)
+    a <<= b
+    return a
+
+
+def _unbounded(x):
+    """The number of items an iterator of itertools will yield, -1 if endless, None if unknown."""
+    t = _type(x)
+    if getattr(t, "__module__", None) != "itertools":
+        return None
+    name = t.__name__
+    if name in ("count", "cycle"):
+        return -1
+    if name == "repeat":
+        try:
+            return x.__length_hint__()
+        except TypeError:
+            return -1
+    return None
+
+
+def sized(x):
+    """Returns x, after refusing it if materialising it would need more than the call may use."""
+    t = _type(x)
+    if t is _int:
+        if x > _limit[0]:
+            _refuse("an object of %d bytes" % x, x)
+    elif t is _range:
+        n = _range_length(x)
+        if n > _SMALL and n * 4 > _limit[0]:
+            _refuse("a sequence of %d items" % n, n * 4)
+    elif t is not _list and t is not _tuple and t is not _str:
+        n = _unbounded(x)
+        if n is not None and n < 0:
+            raise MemoryError("itertools.%s is endless: materialising it would never end"
+                              " (refused before it started)" % t.__name__)
+        if n is not None and n * 4 > _limit[0]:
+            _refuse("a sequence of %d items" % n, n * 4)
+    return x
+
+
+def _range_length(r):
+    # len() of a range stops at sys.maxsize; the length is computed instead.
+    if r.step > 0:
+        return 0 if r.stop <= r.start else (r.stop - r.start + r.step - 1) // r.step
+    return 0 if r.stop >= r.start else (r.start - r.stop - r.step - 1) // -r.step
+
+
+# Calls by name whose first argument is materialised in one step, and methods likewise.
+_SIZED_CALLS = frozenset(("list", "tuple", "set", "frozenset", "sorted", "bytes", "bytearray"))
+_SIZED_METHODS = frozenset(("join", "fromkeys", "ljust", "rjust", "center", "zfill", "extend", "update",
+                            "union", "intersection", "difference"))
+_BINOPS = {ast.Mult: "__cordon_mul__", ast.Pow: "__cordon_pow__", ast.LShift: "__cordon_lshift__"}
+_AUGOPS = {ast.Mult: "__cordon_imul__", ast.Pow: "__cordon_ipow__", ast.LShift: "__cordon_ilshift__"}
+# A source without any of these has nothing to rewrite (the host checks the same list).
+TRIGGERS = ("*", "<<") + tuple(sorted(_SIZED_CALLS | _SIZED_METHODS | {"__cordon", "except"}))
+
+
+def _call(name, node, *args):
+    return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node),
+                                      args=list(args), keywords=[]), node)
+
+
+def _load(target):
+    """The target of an augmented assignment, read; None if reading it twice could differ from reading it once."""
+    if _isinstance(target, ast.Name):
+        return ast.copy_location(ast.Name(id=target.id, ctx=ast.Load()), target)
+    if _isinstance(target, ast.Attribute) and _isinstance(target.value, ast.Name):
+        return ast.copy_location(ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load()), target)
+    if (_isinstance(target, ast.Subscript) and _isinstance(target.value, ast.Name)
+            and _isinstance(target.slice, (ast.Name, ast.Constant))):
+        return ast.copy_location(ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load()), target)
+    return None
+
+
+# Deeper syntax trees are refused, as CPython refuses them during compilation: GraalPy's compiler takes
+# seconds, uninterruptibly, over a tree a few thousand levels deep.
+MAX_DEPTH = 1000
+
+
+def _replacement(node):
+    """What a node becomes in the guarded tree, its children already guarded; None if it stays."""
+    t = _type(node)
+    if t is ast.BinOp:
+        name = _BINOPS.get(_type(node.op))
+        return _call(name, node, node.left, node.right) if name and not _statically_small(node) else None
+    if t is ast.AugAssign:
+        name = _AUGOPS.get(_type(node.op))
+        # A target whose reading could have side effects (x[f()] *= n) keeps its single evaluation.
+        read = _load(node.target) if name else None
+        if read is None:
+            return None
+        return ast.copy_location(ast.Assign(targets=[node.target], value=_call(name, node, read, node.value)), node)
+    if t is ast.Call:
+        f = node.func
+        if (node.args and _type(node.args[0]) is not ast.Starred
+                and (_type(f) is ast.Name and f.id in _SIZED_CALLS
+                     or _type(f) is ast.Attribute and f.attr in _SIZED_METHODS)):
+            node.args[0] = _call("__cordon_sized__", node.args[0], node.args[0])
+    elif t is ast.Starred and _type(node.ctx) is ast.Load:
+        node.value = _call("__cordon_sized__", node.value, node.value)
+    elif t is ast.ExceptHandler and node.body:
+        # GraalPy's cancellation can turn into a RecursionError that a handler catches; so each handler
+        # first asks whether the call was stopped.
+        node.body.insert(0, ast.copy_location(ast.Expr(value=_call("__cordon_stopped__", node.body[0])), node.body[0]))
+    return None
+
+
+def _constant(node):
+    """(True, value) for a literal number, string or bytes (a negative number too), else (False, None)."""
+    if _type(node) is ast.Constant:
+        return True, node.value
+    if (_type(node) is ast.UnaryOp and _type(node.op) is ast.USub and _type(node.operand) is ast.Constant
+            and _type(node.operand.value) in (_int, _float)):
+        return True, -node.operand.value
+    return False, None
+
+
+def _statically_small(node):
+    """Whether a product, power or shift is known to be small from the source alone: it then stays as written,
+    so that literal arithmetic ('-' * 40, 2 ** 16, x * 0.5) costs nothing and GraalPy can fold it."""
+    left_known, left = _constant(node.left)
+    right_known, right = _constant(node.right)
+    if _type(node.op) is not ast.LShift and (left_known and _type(left) is _float or right_known and _type(right) is _float):
+        return True
+    if not (left_known and right_known):
+        return False
+    op = _type(node.op)
+    if op is ast.Mult:
+        if _type(left) is _int and _type(right) is _int:
+            return left.bit_length() + right.bit_length() <= _SMALL
+        n, seq = (left, right) if _type(left) is _int else (right, left)
+        return _type(n) is _int and _type(seq) in (_str, _bytes) and _len(seq) * n <= _SMALL
+    if op is ast.Pow:
+        return _type(left) is _int and _type(right) is _int and (left.bit_length() - 1) * right <= _SMALL
+    return _type(left) is _int and _type(right) is _int and right <= _SMALL
+
+
+def rewrite(tree):
+    """The guarded form of a syntax tree (the tree is changed in place).
+
+    Iterative rather than recursive, so that a deep expression costs no Python stack: the nodes are listed
+    parents first, then rewritten children first.
+    """
+    order = []
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise RecursionError("maximum recursion depth exceeded during compilation")
+        t = _type(node)
+        if t is ast.Name and node.id.startswith("__cordon") or t is ast.Attribute and node.attr.startswith("__cordon"):
+            _reserved(node)
+        order.append(node)
+        for _, value in ast.iter_fields(node):
+            if _type(value) is _list:
+                for item in value:
+                    if _isinstance(item, ast.AST):
+                        stack.append((item, depth + 1))
+            elif _isinstance(value, ast.AST):
+                stack.append((value, depth + 1))
+    replaced = {}
+    for node in reversed(order):
+        if replaced:
+            for field, value in ast.iter_fields(node):
+                if _type(value) is _list:
+                    for i, item in enumerate(value):
+                        r = replaced.get(id(item))
+                        if r is not None:
+                            value[i] = r
+                else:
+                    r = replaced.get(id(value))
+                    if r is not None:
+                        setattr(node, field, r)
+        r = _replacement(node)
+        if r is not None:
+            replaced[id(node)] = r
+    return tree
+
+
+def _reserved(node):
+    err = SyntaxError("names beginning with __cordon are reserved by the sandbox")
+    err.lineno = getattr(node, "lineno", None)
+    err.offset = getattr(node, "col_offset", -1) + 1
+    raise err
+
+
+# GraalPy parses uninterruptibly; over this size a pathological source could keep its thread for seconds.
+MAX_SOURCE = 1 << 20
+# The read-only libraries of the sandbox: their own modules are compiled as written.
+_TRUSTED = ("/usr/lib/graalpy/", "/usr/lib/cordon/")
+
+
+def _is_library_module(source, filename):
+    """Whether source is exactly a module file of the sandbox's read-only libraries (an import of the stdlib)."""
+    if _type(filename) is not _str or not filename.startswith(_TRUSTED) or ".." in filename:
+        return False
+    try:
+        with _open(filename, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return data == (source.encode("utf-8") if _type(source) is _str else _bytes(source))
+
+
+def compile_guarded(source, filename, mode="exec", flags=0, dont_inherit=False, optimize=-1):
+    """compile() of the guarded form of source (text, bytes or a syntax tree)."""
+    if _isinstance(source, ast.AST):
+        tree = source
+    else:
+        if _isinstance(source, (_str, _bytes, _bytearray)) and _len(source) > MAX_SOURCE:
+            raise MemoryError("a source of %d characters is over the sandbox's limit of %d for code compiled"
+                              " at once (refused before it started)" % (_len(source), MAX_SOURCE))
+        if _is_library_module(source, filename):
+            return _compile(source, filename, mode, flags, dont_inherit, optimize)
+        tree = _compile(source, filename, mode, flags | ast.PyCF_ONLY_AST, dont_inherit, optimize)
+    return _compile(rewrite(tree), filename, mode, flags & ~ast.PyCF_ONLY_AST, dont_inherit, optimize)
+
+
+def marshalled(source, filename):
+    """The guarded code of a main program, marshalled, so that the host can run it in other contexts."""
+    return marshal.dumps(compile_guarded(source, filename, "exec", 0, True))
+
+
+def run_marshalled(data):
+    """Runs marshalled guarded code in __main__ (bytes, or the host's copy of them as Latin-1 text)."""
+    if _type(data) is _str:
+        data = data.encode("latin-1")
+    _exec(marshal.loads(data), sys.modules["__main__"].__dict__)
+
+
+def run(source, filename, mode):
+    """Compiles source in its guarded form and runs it in __main__ ("exec", or "single" for a REPL line)."""
+    _exec(compile_guarded(source, filename, mode, 0, True), sys.modules["__main__"].__dict__)
+
+
+class CallStopped(BaseException):
+    """Raised in every exception handler once the call has been stopped by one of its limits."""
+
+
+def install(bridge):
+    """Puts the checks where rewritten code finds them, and replaces the builtins that would bypass them."""
+    import math
+
+    def check_stopped():
+        if bridge.stopped():
+            raise CallStopped("the call was stopped by its limits")
+
+    import operator
+    import _operator
+
+    checks = {"__cordon_mul__": mul, "__cordon_imul__": imul, "__cordon_pow__": pow_, "__cordon_ipow__": ipow,
+              "__cordon_lshift__": lshift, "__cordon_ilshift__": ilshift, "__cordon_sized__": sized,
+              "__cordon_stopped__": check_stopped}
+    for name, f in checks.items():
+        setattr(builtins, name, f)
+
+    def checked(original, check, name=None):
+        def f(*args, **kwargs):
+            check(*args)
+            return original(*args, **kwargs)
+        f.__name__ = f.__qualname__ = name or original.__name__
+        f.__doc__ = original.__doc__
+        f.__module__ = getattr(original, "__module__", None)
+        return f
+
+    def check_binary(check):
+        return lambda a=None, b=None, *rest: check(a, b)
+
+    for module in (operator, _operator):
+        for name, check in (("mul", _slow_mul), ("imul", _slow_mul), ("__mul__", _slow_mul),
+                            ("pow", _check_pow), ("ipow", _check_pow), ("__pow__", _check_pow),
+                            ("lshift", _check_shift), ("ilshift", _check_shift), ("__lshift__", _check_shift)):
+            original = getattr(module, name, None)
+            if original is not None:
+                setattr(module, name, checked(original, check_binary(check), name))
+
+    original_pow = builtins.pow
+
+    def pow(base, exp, mod=None):
+        if mod is None:
+            _check_pow(base, exp)
+            return original_pow(base, exp)
+        return original_pow(base, exp, mod)
+
+    pow.__doc__ = original_pow.__doc__
+    pow.__module__ = "builtins"
+    builtins.pow = pow
+
+    original_sorted = builtins.sorted
+
+    def sorted(iterable, /, *, key=None, reverse=False):
+        return original_sorted(sized(iterable), key=key, reverse=reverse)
+
+    sorted.__doc__ = original_sorted.__doc__
+    sorted.__module__ = "builtins"
+    builtins.sorted = sorted
+
+    def check_factorial(n, *rest):
+        if _isinstance(n, _int) and n > 20000:
+            _refuse_int("factorial(%d)" % n, n * n.bit_length())
+
+    def check_choose(n=0, k=None, *rest):
+        if _isinstance(n, _int) and n > 20000 and (k is None or _isinstance(k, _int) and min(k, n - k) > 20000):
+            _refuse_int("%s(%d, ...)" % ("comb/perm", n), n)
+
+    for name, check in (("factorial", check_factorial), ("comb", check_choose), ("perm", check_choose)):
+        original = getattr(math, name, None)
+        if original is not None:
+            setattr(math, name, checked(original, check))
+
+    def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **kwargs):
+        if flags & ast.PyCF_ONLY_AST:
+            return _compile(source, filename, mode, flags, dont_inherit, optimize, **kwargs)
+        return compile_guarded(source, filename, mode, flags, dont_inherit, optimize)
+
+    def namespaces(globals, locals):
+        if globals is None:
+            caller = sys._getframe(2)
+            globals = caller.f_globals
+            if locals is None:
+                locals = caller.f_locals
+        return globals, (globals if locals is None else locals)
+
+    def exec(source, globals=None, locals=None, /, **kwargs):
+        g, l = namespaces(globals, locals)
+        if _isinstance(source, (_str, _bytes, _bytearray)):
+            source = compile_guarded(source, "<string>", "exec")
+        return _exec(source, g, l, **kwargs)
+
+    def eval(source, globals=None, locals=None, /):
+        g, l = namespaces(globals, locals)
+        if _isinstance(source, (_str, _bytes, _bytearray)):
+            if _isinstance(source, _str):
+                source = source.lstrip(" \t")
+            source = compile_guarded(source, "<string>", "eval")
+        return _eval(source, g, l)
+
+    for f, original in ((compile, _compile), (exec, _exec), (eval, _eval)):
+        f.__doc__ = original.__doc__
+        f.__module__ = "builtins"
+        setattr(builtins, f.__name__, f)

@@ -1,0 +1,56 @@
+package dev.cordon.graalpy;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.util.List;
+
+/**
+ * The guarded form of guest programs ({@code cordon/_guard.py}): the rewritten code in which every
+ * operation that GraalPy could not interrupt (a huge repeat, power, shift or materialised range) is
+ * checked before it starts. Compiling that form costs a parse of the syntax tree in Python, several
+ * milliseconds, so it is done once per program and kept here, marshalled, for every later context.
+ *
+ * <p>Only a context that has run no guest code yet may fill the cache: its guard and its compiler are
+ * exactly what the boot installed. A session context, whose earlier runs could have changed them,
+ * compiles for itself and shares nothing. Thread-safe.
+ */
+final class GuardedCode {
+
+    /**
+     * Text that every program the rewrite would change contains (the guard's {@code TRIGGERS}; a test
+     * keeps the two lists equal). A program with none of them runs as written, with no rewrite at all.
+     */
+    static final List<String> TRIGGERS = List.of("*", "<<", "__cordon", "bytearray", "bytes", "center",
+            "difference", "except", "extend", "fromkeys", "frozenset", "intersection", "join", "list", "ljust", "rjust",
+            "set", "sorted", "tuple", "union", "update", "zfill");
+
+    private final Cache<String, String> compiled = Caffeine.newBuilder()
+            .maximumWeight(64L << 20)
+            .<String, String>weigher((key, code) -> key.length() * 2 + code.length())
+            .build();
+
+    /** Whether the rewrite could change this program: false means it can run exactly as written. */
+    static boolean mayNeedGuard(String code) {
+        for (String trigger : TRIGGERS) {
+            if (code.contains(trigger)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The marshalled guarded code (bytes as Latin-1 characters) of a program a pristine context compiled, or null. */
+    String get(String sourceName, String code) {
+        return compiled.getIfPresent(key(sourceName, code));
+    }
+
+    /** Keeps the marshalled guarded code that a pristine context compiled. */
+    void put(String sourceName, String code, String marshalled) {
+        compiled.put(key(sourceName, code), marshalled);
+    }
+
+    private static String key(String sourceName, String code) {
+        return sourceName + '\0' + code;
+    }
+}

@@ -1,0 +1,215 @@
+package dev.cordon.tests;
+
+import dev.cordon.Cordon;
+import dev.cordon.Execution;
+import dev.cordon.ExecutionResult;
+import dev.cordon.Limits;
+import dev.cordon.Session;
+import dev.cordon.Status;
+import dev.cordon.capabilities.Grants;
+import dev.cordon.testing.SharedCordon;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The operation guard ({@code cordon/_guard.py}): every operation that GraalPy could not interrupt once
+ * started is refused with a MemoryError before it allocates anything, in every way the guest can spell it;
+ * ordinary arithmetic and sequences behave exactly as in CPython; and the guarded code that one call
+ * compiles can never be changed by another call.
+ */
+class OperationGuardTest {
+
+    /** 64 MiB per call: small enough that each refused operation is far over it. */
+    private static final Limits LIMITS = SharedCordon.LIMITS.toBuilder().memoryBytes(64L << 20).build();
+
+    static Stream<Arguments> refused() {
+        return Stream.of(
+                Arguments.of("list repeat", "[0] * 10**9", "repeating a list"),
+                Arguments.of("repeat on the left", "10**9 * [0]", "repeating a list"),
+                Arguments.of("string repeat", "'a' * 10**9", "repeating a str"),
+                Arguments.of("bytes repeat", "b'ab' * 10**9", "repeating a bytes"),
+                Arguments.of("tuple repeat", "(1, 2) * 10**9", "repeating a tuple"),
+                Arguments.of("array repeat", "import array\narray.array('d', [0.0]) * 10**8", "repeating a array"),
+                Arguments.of("augmented repeat", "x = [0]\nx *= 10**9", "repeating a list"),
+                Arguments.of("augmented repeat of an attribute", "class C: pass\nc = C()\nc.x = 'ab'\nc.x *= 10**9",
+                        "repeating a str"),
+                Arguments.of("integer power", "10 ** (10 ** 8)", "the power"),
+                Arguments.of("augmented power", "x = 10\nx **= 10**8", "the power"),
+                Arguments.of("builtin pow", "pow(3, 10**9)", "the power"),
+                Arguments.of("integer squaring", "x = 7 ** (10 ** 5)\nwhile True: x = x * x", "the product"),
+                Arguments.of("integer shift", "1 << (10 ** 10)", "an integer shift"),
+                Arguments.of("augmented shift", "x = 1\nx <<= 10**10", "an integer shift"),
+                Arguments.of("factorial", "import math\nmath.factorial(10**7)", "factorial"),
+                Arguments.of("operator.mul", "import operator\noperator.mul([0], 10**9)", "repeating a list"),
+                Arguments.of("operator.pow", "import operator\noperator.pow(10, 10**8)", "the power"),
+                Arguments.of("functools.reduce", "import functools, operator\nfunctools.reduce(operator.mul, [[0], 10**9])",
+                        "repeating a list"),
+                Arguments.of("tuple of a huge range", "tuple(range(10**9))", "a sequence of 1000000000 items"),
+                Arguments.of("list of a huge range", "list(range(10**9))", "a sequence of"),
+                Arguments.of("sorted huge range", "sorted(range(10**8))", "a sequence of"),
+                Arguments.of("set of a huge range", "set(range(10**9))", "a sequence of"),
+                Arguments.of("starred huge range", "[*range(10**9)]", "a sequence of"),
+                Arguments.of("extend by a huge range", "l = []\nl.extend(range(10**9))", "a sequence of"),
+                Arguments.of("join of a repeat", "import itertools\n''.join(itertools.repeat('x', 10**9))", "a sequence of"),
+                Arguments.of("list of an endless count", "import itertools\nlist(itertools.count())", "endless"),
+                Arguments.of("huge bytearray", "bytearray(2**31 - 100)", "an object of"),
+                Arguments.of("huge bytes", "bytes(10**9)", "an object of"),
+                Arguments.of("huge padding", "'x'.ljust(10**9)", "an object of"),
+                Arguments.of("exec of a string", "exec('[0] * 10**9')", "repeating a list"),
+                Arguments.of("eval of a string", "eval('10 ** 10 ** 8')", "the power"),
+                Arguments.of("compile then exec", "exec(compile('[0] * 10**9', 's', 'exec'))", "repeating a list"),
+                Arguments.of("compile of a syntax tree", "import ast\nexec(compile(ast.parse('[0] * 10**9'), 's', 'exec'))",
+                        "repeating a list"),
+                Arguments.of("inside a function", "def f(n):\n    return [None] * n\nf(10**9)", "repeating a list"),
+                Arguments.of("a source over a megabyte", "x = 1" + "+1".repeat(600_000), "a source of"),
+                Arguments.of("an exec'd source over a megabyte", "exec('1' + '+1' * 600000)", "a source of"),
+                Arguments.of("a stdlib path does not exempt guest code",
+                        "compile('[0] * 10**9', '/usr/lib/graalpy/lib/python3.12/os.py', 'exec')", "repeating a list"),
+                Arguments.of("inside a lambda in a comprehension", "[(lambda n: 'x' * n)(n) for n in (1, 10**9)]",
+                        "repeating a str"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refused")
+    void anUninterruptibleOperationIsRefusedBeforeItStarts(String name, String code, String message) {
+        ExecutionResult r = run(code);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.MEMORY_LIMIT);
+        assertThat(r.error().type()).isEqualTo("MemoryError");
+        assertThat(r.error().message()).contains(message).contains("refused");
+        // The guest sees its own line, not the guard's frames.
+        assertThat(r.error().traceback()).doesNotContain("_guard");
+    }
+
+    @Test
+    void theRefusalIsAnOrdinaryMemoryErrorTheGuestCanCatch() {
+        ExecutionResult r = run("try:\n    [0] * 10**9\nexcept MemoryError as e:\n    print('caught', type(e).__name__)");
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("caught MemoryError\n");
+    }
+
+    @Test
+    void ordinaryOperationsBehaveAsInCPython() {
+        String code = """
+                class V:
+                    def __init__(self, x): self.x = x
+                    def __mul__(self, o): return V(self.x * o)
+                    __rmul__ = __mul__
+                    def __pow__(self, o): return V(self.x ** o)
+                    def __lshift__(self, o): return V(self.x << o)
+                v = V(3)
+                v *= 2
+                d = {'k': 5}
+                d['k'] *= 3
+                k = 'k'
+                d[k] **= 2
+                x = 1
+                x <<= 4
+                print(3 * 4, 2 ** 10, 1 << 70, 2.5 * 2, 2 ** -1, (-2) ** 0.5 == (-2) ** 0.5, 7 * True)
+                print([1] * 3, 'ab' * 2, (1,) * 2, b'x' * 3, 3 * [0], 'x' * -1, [] * 10**9)
+                print((v * 5).x, (2 * v).x, (v ** 2).x, (v << 1).x, v.x, d, x)
+                print(sorted([3, 1, 2], reverse=True), sorted('bca', key=str.upper), list(range(5)), tuple('ab'))
+                print(pow(2, 100), pow(2, 100, 7), pow(2.0, 3), sum(range(10**12)), len(bytes(10)), 'x'.ljust(3) + '|')
+                print(2 ** 1000 % 1000, (10 ** 300) * (10 ** 300) == 10 ** 600, [*range(3)], {*'ab'} == {'a', 'b'})
+                def f():
+                    y = 6
+                    exec('z = y * 7\\nprint(z)')
+                    return eval('y * 2')
+                print(f(), eval('2 ** 8'), eval('  3 * 3'))
+                try:
+                    raise ValueError('kept')
+                except ValueError as e:
+                    print('handled', e)
+                """;
+        ExecutionResult r = run(code);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                12 1024 1180591620717411303424 5.0 0.5 True 7
+                [1, 1, 1] abab (1, 1) b'xxx' [0, 0, 0]  []
+                30 12 36 12 6 {'k': 225} 16
+                [3, 2, 1] ['a', 'b', 'c'] [0, 1, 2, 3, 4] ('a', 'b')
+                1267650600228229401496703205376 2 8.0 499999999999500000000000 10 x  |
+                376 True [0, 1, 2] True
+                42
+                12 256 9
+                handled kept
+                """);
+    }
+
+    @Test
+    void integersUpToTheLimitAreComputed() {
+        // 2**20 bits is the largest product; just under it is computed as usual.
+        ExecutionResult r = run("x = 3 ** 600000\ny = x * 7\nprint(y.bit_length() > 950000, (1 << 100000).bit_length())");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("True 100001\n");
+    }
+
+    @Test
+    void starredTargetsAndUnpackingStillWork() {
+        ExecutionResult r = run("a, *b = range(4)\n[*c] = 'xy'\nfirst, *rest = [1, 2, 3]\nprint(a, b, c, first, rest, *b)");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("0 [1, 2, 3] ['x', 'y'] 1 [2, 3] 1 2 3\n");
+    }
+
+    @Test
+    void theGuardsNamesAreReserved() {
+        for (String code : new String[] {"__cordon_mul__ = lambda a, b: 0", "import builtins\nbuiltins.__cordon_sized__ = id",
+                "exec('__cordon_pow__ = pow')"}) {
+            ExecutionResult r = run(code);
+            assertThat(r.status()).as(code).isEqualTo(Status.ERROR);
+            assertThat(r.error().type()).isEqualTo("SyntaxError");
+            assertThat(r.error().message()).contains("reserved by the sandbox");
+        }
+    }
+
+    @Test
+    void syntaxErrorsAreReportedAsBefore() {
+        ExecutionResult r = run("x = [1] * 2\nprint(x\n");
+        assertThat(r.status()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("SyntaxError");
+        assertThat(r.error().traceback()).doesNotContain("_guard").doesNotContain("cordon");
+    }
+
+    @Test
+    void aGuestThatTamperedWithItsCompilerCannotChangeAnotherCallsCode() {
+        // A session keeps its context, so its second call runs after the first replaced the guard's compile;
+        // that call must not put code into the cache every fresh context reads.
+        String victim = "print('victim', 6 * 7)";
+        try (Cordon cordon = Cordon.builder().defaultLimits(LIMITS).build();
+             Session s = cordon.session("mallory", Grants.none())) {
+            ExecutionResult tamper = s.run(Execution.builder().principal("mallory").code("""
+                    from cordon import _guard
+                    real = _guard.compile_guarded
+                    _guard.compile_guarded = lambda src, *a, **k: real("print('pwned')", *a[:1])
+                    _guard.marshalled = lambda src, name: __import__('marshal').dumps(real("print('pwned')", name))
+                    """).build());
+            assertThat(tamper.status()).as(tamper.toString()).isEqualTo(Status.OK);
+            ExecutionResult own = s.run(Execution.builder().principal("mallory").code(victim).build());
+            assertThat(own.stdout()).isEqualTo("pwned\n");
+            ExecutionResult other = cordon.run(Execution.builder().principal("alice").code(victim).build());
+            assertThat(other.stdout()).isEqualTo("victim 42\n");
+        }
+    }
+
+    @Test
+    void aHandlerThatCatchesEverythingIsStillStoppedAtTheDeadline() {
+        ExecutionResult r = SharedCordon.get().run(Execution.builder().code("""
+                def f(n):
+                    try:
+                        return f(n + 1)
+                    except RecursionError:
+                        return f(0)
+                f(0)
+                """).limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(2)).build()).build());
+        assertThat(r.status()).isEqualTo(Status.TIMEOUT);
+    }
+
+    private static ExecutionResult run(String code) {
+        return SharedCordon.get().run(Execution.builder().code(code).limits(LIMITS).build());
+    }
+}
