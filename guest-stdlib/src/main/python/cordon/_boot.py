@@ -117,8 +117,8 @@ def install(bridge):
 
     _guard_builtins()
     from cordon import _guard
-    _guard.install(bridge)
-    return [describe, _track_open_files(), _guard.set_limit, _guard.marshalled, _guard.run_marshalled, _guard.run]
+    _guard.install()
+    return [describe, _track_open_files(), _guard.set_limits, _guard.marshalled, _guard.run_marshalled, _guard.run]
 
 
 def _track_open_files():

@@ -16,7 +16,11 @@ whether the result would fit:
   refuses a huge ``range``, an unbounded ``itertools`` iterator or a huge size;
 * ``sorted``, ``pow``, ``math.factorial``/``comb``/``perm`` and the ``operator`` functions are
   replaced by checked versions, and ``compile``, ``exec`` and ``eval`` rewrite the code they are
-  given in the same way.
+  given in the same way;
+* every ``except`` clause first calls ``__cordon_stopped__``: GraalPy's cancellation can surface as a
+  RecursionError that guest code catches and recurses again, so once the call's wall time is over,
+  its handlers raise ``CallStopped`` instead of running. The check is pure Python (a clock read):
+  a call into the host at the deepest level of a recursion would overflow the host's stack.
 
 A refusal is a ``MemoryError`` raised before anything is allocated, so the guest can catch it and
 the process never sees the allocation. Everything else runs unchanged: the checks are a few type
@@ -30,6 +34,7 @@ import builtins
 import marshal
 import sys
 from _io import open as _open
+from time import monotonic as _monotonic
 
 # The largest integer result, in bits, of a multiplication or power. Java's BigInteger squares a
 # 2**20-bit number in well under 100 ms on the machines Cordon is measured on; a number twice that
@@ -40,6 +45,8 @@ _SMALL = 1 << 16
 
 # The bytes one operation may produce at once: set for each call from its memory limit.
 _limit = [1 << 30]
+# When the call's wall time is over, on the monotonic clock; handlers refuse to run after it.
+_deadline = [float("inf")]
 
 _compile = builtins.compile
 _exec = builtins.exec
@@ -57,9 +64,10 @@ _len = len
 _isinstance = isinstance
 
 
-def set_limit(n):
-    """Sets the bytes one operation of the current call may produce at once."""
+def set_limits(n, seconds):
+    """Sets, for the current call, the bytes one operation may produce at once and its wall time."""
     _limit[0] = n
+    _deadline[0] = _monotonic() + seconds
 
 
 def _refuse(what, size):
@@ -273,7 +281,7 @@ def _replacement(node):
         node.value = _call("__cordon_sized__", node.value, node.value)
     elif t is ast.ExceptHandler and node.body:
         # GraalPy's cancellation can turn into a RecursionError that a handler catches; so each handler
-        # first asks whether the call was stopped.
+        # first asks whether the call's time is over.
         node.body.insert(0, ast.copy_location(ast.Expr(value=_call("__cordon_stopped__", node.body[0])), node.body[0]))
     return None
 
@@ -407,16 +415,17 @@ def run(source, filename, mode):
 
 
 class CallStopped(BaseException):
-    """Raised in every exception handler once the call has been stopped by one of its limits."""
+    """Raised in every exception handler of guest code once the call's wall time is over."""
 
 
-def install(bridge):
+def check_stopped():
+    if _monotonic() > _deadline[0]:
+        raise CallStopped("the call's wall time is over")
+
+
+def install():
     """Puts the checks where rewritten code finds them, and replaces the builtins that would bypass them."""
     import math
-
-    def check_stopped():
-        if bridge.stopped():
-            raise CallStopped("the call was stopped by its limits")
 
     import operator
     import _operator

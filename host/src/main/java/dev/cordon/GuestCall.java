@@ -151,7 +151,7 @@ final class GuestCall {
                     monitor.limits().outputBytes(), audit, gateway);
             prepareNanos = System.nanoTime() - start;
             GraalPySandbox.Outcome outcome = monitored(() -> s.run(execution.code(), execution.sourceName(),
-                    interactive, maxOperationBytes(monitor.limits())));
+                    interactive, maxOperationBytes(monitor.limits()), monitor.limits().wallTime()));
             done.complete(result(outcome, monitor.tripped(), sandbox.value()));
         } catch (Throwable t) {
             done.complete(internal(t));

@@ -106,8 +106,11 @@ public final class GraalPySandbox implements AutoCloseable {
      * @param interactive       evaluate as a REPL line: echo the value of an expression statement
      * @param maxOperationBytes the most one uninterruptible operation may allocate at once; larger ones are
      *                          refused with MemoryError before they start
+     * @param wallTime          the call's wall-time limit: past it, the guest's exception handlers refuse
+     *                          to run (see {@code cordon/_guard.py})
      */
-    public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes) {
+    public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
+                       java.time.Duration wallTime) {
         if (code.length() > MAX_SOURCE_CHARS) {
             String message = "a source of " + code.length() + " characters is over the sandbox's limit of "
                     + MAX_SOURCE_CHARS + " for code compiled at once (refused before it started)";
@@ -118,7 +121,7 @@ public final class GraalPySandbox implements AutoCloseable {
         pristine = false;
         try {
             try {
-                setOperationLimit.execute(maxOperationBytes);
+                setOperationLimit.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
                 if (interactive) {
                     runGuarded.execute(code, sourceName, "single");
                 } else if (!GuardedCode.mayNeedGuard(code)) {
@@ -201,7 +204,6 @@ public final class GraalPySandbox implements AutoCloseable {
      */
     public void cancel() {
         if (cancelled.compareAndSet(false, true)) {
-            bridge.stop();
             Thread t = new Thread(this::closeNow, "cordon-cancel");
             t.setDaemon(true);
             t.start();

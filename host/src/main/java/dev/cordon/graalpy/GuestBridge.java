@@ -21,7 +21,6 @@ public final class GuestBridge {
     private volatile AuditTrail audit;
     private volatile Object value;
     private volatile GatewayAccess gateway;
-    private volatile boolean stopped;
 
     public GuestBridge(AuditTrail audit) {
         this.audit = audit;
@@ -37,23 +36,6 @@ public final class GuestBridge {
         this.audit = audit;
         this.gateway = gateway;
         this.value = null;
-        this.stopped = false;
-    }
-
-    /** Marks the call as stopped by a limit, for the guest's exception handlers to see (see {@link #stopped()}). */
-    public void stop() {
-        stopped = true;
-    }
-
-    /**
-     * Whether the call was stopped. GraalPy's cancellation can be lost in code that catches the
-     * RecursionError it provokes deep in a recursion and recurses again; every guarded exception handler
-     * asks this first and, once stopped, raises an exception of its own that no handler of the guest's
-     * expects, so the code unwinds to its end.
-     */
-    @HostAccess.Export
-    public boolean stopped() {
-        return stopped;
     }
 
     /**
