@@ -12,7 +12,10 @@ import java.util.Objects;
  *   <li>{@code memoryBytes}: memory the call may keep alive (default 1 GiB), measured at garbage
  *       collections as the smaller of what the guest's thread allocated and what the heap grew since the
  *       call began; short-lived garbage does not count. It is checked at collections, so a call can go
- *       past it by what one young generation holds before it is stopped;</li>
+ *       past it by what one young generation holds before it is stopped. On the GraalPy backend it also
+ *       bounds single operations that could not be interrupted once started (a huge repeat, power, shift
+ *       or materialised range): those are refused with a MemoryError before they allocate anything when
+ *       they would need more than this, or more than an eighth of the heap;</li>
  *   <li>{@code outputBytes}: bytes the guest may write to stdout, and again to stderr (default 1 MiB).</li>
  * </ul>
  * Reaching a limit ends the call with {@link Status#TIMEOUT}, {@link Status#CPU_LIMIT},

@@ -14,6 +14,7 @@ import org.graalvm.polyglot.Value;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -110,7 +111,7 @@ public final class GraalPySandbox implements AutoCloseable {
      *                          to run (see {@code cordon/_guard.py})
      */
     public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
-                       java.time.Duration wallTime) {
+                       Duration wallTime) {
         if (code.length() > MAX_SOURCE_CHARS) {
             String message = "a source of " + code.length() + " characters is over the sandbox's limit of "
                     + MAX_SOURCE_CHARS + " for code compiled at once (refused before it started)";
