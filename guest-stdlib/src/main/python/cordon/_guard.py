@@ -23,8 +23,9 @@ whether the result would fit:
   a call into the host at the deepest level of a recursion would overflow the host's stack.
 
 A refusal is a ``MemoryError`` raised before anything is allocated, so the guest can catch it and
-the process never sees the allocation. Everything else runs unchanged: the checks are a few type
-tests that the JIT folds away on the common paths. What this cannot see (a dunder method fetched
+the process never sees the allocation. Everything else runs unchanged; the price is a call per
+product, power or shift of values held in variables, which arithmetic-heavy code feels (README,
+"Performance"). What this cannot see (a dunder method fetched
 with ``getattr`` from a string, a guest that rebinds the ``__cordon_*`` builtins by a computed
 name) is still bounded by the governor: a result at the deadline, the heap guard, admission control.
 """
