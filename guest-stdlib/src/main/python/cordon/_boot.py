@@ -170,13 +170,9 @@ def _guard_builtins():
     instead of iterated; every other argument goes to the original builtin.
     """
     import builtins
+    # GraalPy's len() of a range stops at 2**31, so lengths and ends are computed.
+    from cordon._guard import _range_length as length
     original_sum, original_min, original_max, original_all = builtins.sum, builtins.min, builtins.max, builtins.all
-
-    # GraalPy's len() of a range stops at 2**31, so lengths and ends are computed here.
-    def length(r):
-        if r.step > 0:
-            return 0 if r.stop <= r.start else (r.stop - r.start + r.step - 1) // r.step
-        return 0 if r.stop >= r.start else (r.start - r.stop - r.step - 1) // -r.step
 
     def sum(iterable, /, start=0):
         if type(iterable) is range and type(start) is int:

@@ -221,7 +221,7 @@ def sized(x):
 
 
 def _range_length(r):
-    # len() of a range stops at sys.maxsize; the length is computed instead.
+    """The length of a range, computed: GraalPy's len() of a range stops at 2**31."""
     if r.step > 0:
         return 0 if r.stop <= r.start else (r.stop - r.start + r.step - 1) // r.step
     return 0 if r.stop >= r.start else (r.start - r.stop - r.step - 1) // -r.step

@@ -43,12 +43,6 @@ public final class GraalPySandbox implements AutoCloseable {
 
     private final GuestFileSystem fileSystem;
 
-    /**
-     * The longest program compiled at once (the guard's {@code MAX_SOURCE}): GraalPy's parser cannot be
-     * interrupted, and a pathological expression of a few megabytes keeps it busy for seconds.
-     */
-    static final int MAX_SOURCE_CHARS = 1 << 20;
-
     private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
         this.bridge = new GuestBridge(audit);
         this.fileSystem = new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp"));
@@ -112,11 +106,6 @@ public final class GraalPySandbox implements AutoCloseable {
      */
     public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
                        Duration wallTime) {
-        if (code.length() > MAX_SOURCE_CHARS) {
-            String message = "a source of " + code.length() + " characters is over the sandbox's limit of "
-                    + MAX_SOURCE_CHARS + " for code compiled at once (refused before it started)";
-            return new Outcome(Status.MEMORY_LIMIT, new GuestError("MemoryError", message, "MemoryError: " + message + "\n"));
-        }
         Source source = Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
         boolean wasPristine = pristine;
         pristine = false;

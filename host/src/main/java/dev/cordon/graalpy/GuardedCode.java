@@ -30,8 +30,18 @@ final class GuardedCode {
             .<String, String>weigher((key, code) -> key.length() * 2 + code.length())
             .build();
 
-    /** Whether the rewrite could change this program: false means it can run exactly as written. */
+    /**
+     * The guard's {@code MAX_SOURCE}: GraalPy's parser cannot be interrupted, and a pathological expression of
+     * a few megabytes keeps it busy for seconds, so a longer program goes to the guard, which refuses it
+     * before parsing.
+     */
+    static final int MAX_SOURCE_CHARS = 1 << 20;
+
+    /** Whether the guard must see this program: false means it can run exactly as written. */
     static boolean mayNeedGuard(String code) {
+        if (code.length() > MAX_SOURCE_CHARS) {
+            return true;
+        }
         for (String trigger : TRIGGERS) {
             if (code.contains(trigger)) {
                 return true;

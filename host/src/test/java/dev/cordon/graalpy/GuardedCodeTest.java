@@ -25,5 +25,7 @@ class GuardedCodeTest {
         assertThat(GuardedCode.mayNeedGuard("x = 2 ** 3")).isTrue();
         assertThat(GuardedCode.mayNeedGuard("y = sorted(z)")).isTrue();
         assertThat(GuardedCode.mayNeedGuard("try:\n    pass\nexcept Exception:\n    pass")).isTrue();
+        // Too long to parse safely: the guard refuses it before parsing.
+        assertThat(GuardedCode.mayNeedGuard("x = 1" + " ".repeat(GuardedCode.MAX_SOURCE_CHARS))).isTrue();
     }
 }

@@ -27,7 +27,7 @@ public final class HostilePrograms {
      * 2-core machine with the JIT off).
      */
     public static final Limits MEMORY_LIMITS = Limits.builder().wallTime(Duration.ofSeconds(10))
-            .cpuTime(Duration.ofSeconds(6)).memoryBytes(64L << 20).outputBytes(64 << 10).build();
+            .cpuTime(Duration.ofSeconds(10)).memoryBytes(64L << 20).outputBytes(64 << 10).build();
 
     /**
      * @param name      category.what
