@@ -23,9 +23,11 @@ whether the result would fit:
   a call into the host at the deepest level of a recursion would overflow the host's stack.
 
 A refusal is a ``MemoryError`` raised before anything is allocated, so the guest can catch it and
-the process never sees the allocation. Everything else runs unchanged; the price is a call per
-product, power or shift of values held in variables, which arithmetic-heavy code feels (README,
-"Performance"). What this cannot see (a dunder method fetched
+the process never sees the allocation. A count that comes from ``__index__`` (guest code, which may
+answer differently each time) is read once and that int is what the operation gets. Everything else
+runs unchanged. The price: in a function, a product tests whether an operand is exactly a float and
+then multiplies inline (numeric code stays call-free); elsewhere, and for powers and shifts of values
+held in variables, a call per operation (README, "Performance"). What this cannot see (a dunder method fetched
 with ``getattr`` from a string, a guest that rebinds the ``__cordon_*`` builtins by a computed
 name) is still bounded by the governor: a result at the deadline, the heap guard, admission control.
 """
@@ -35,6 +37,7 @@ import builtins
 import marshal
 import sys
 from _io import open as _open
+from _operator import index as _index
 from time import monotonic as _monotonic
 
 # The largest integer result, in bits, of a multiplication or power. Java's BigInteger squares a
@@ -63,6 +66,7 @@ _range = range
 _type = type
 _len = len
 _isinstance = isinstance
+_bool = bool
 
 
 def set_limits(n, seconds):
@@ -116,14 +120,35 @@ def _check_int_product(a, b):
         _refuse_int("the product", bits)
 
 
-def _slow_mul(a, b):
-    if _isinstance(b, _int) and not _isinstance(b, bool):
+_SEQUENCES = (_str, _bytes, _bytearray, _list, _tuple)
+
+
+def _count(n):
+    """n as the int a sequence repeat would use, if n is no int but has __index__; else n itself.
+
+    A builtin sequence repeats by the result of __index__, which guest code defines and may change from one
+    call to the next: the count is therefore taken once, checked, and that int is what is multiplied.
+    """
+    if _isinstance(n, _int) or getattr(_type(n), "__index__", None) is None:
+        return n
+    return _int.__index__(_index(n))
+
+
+def _operands(a, b):
+    """The operands of a product, checked: a sequence repeat over the call's limit or an integer product over
+    INT_BITS is refused; a count given by __index__ is replaced by its value (see _count)."""
+    if _isinstance(a, _SEQUENCES):
+        b = _count(b)
+    elif _isinstance(b, _SEQUENCES):
+        a = _count(a)
+    if _isinstance(b, _int) and not _isinstance(b, _bool):
         if _isinstance(a, _int):
             _check_int_product(a, b)
         else:
             _check_repeat(a, b)
-    elif _isinstance(a, _int) and not _isinstance(a, bool):
+    elif _isinstance(a, _int) and not _isinstance(a, _bool):
         _check_repeat(b, a)
+    return a, b
 
 
 def mul(a, b):
@@ -133,7 +158,7 @@ def mul(a, b):
         if (a > _SMALL or a < -_SMALL) and (b > _SMALL or b < -_SMALL):
             _check_int_product(a, b)
         return a * b
-    _slow_mul(a, b)
+    a, b = _operands(a, b)
     return a * b
 
 
@@ -141,7 +166,7 @@ def imul(a, b):
     if _type(a) is _float or _type(b) is _float:
         a *= b
         return a
-    _slow_mul(a, b)
+    a, b = _operands(a, b)
     a *= b
     return a
 
@@ -203,9 +228,16 @@ def _unbounded(x):
 def sized(x):
     """Returns x, after refusing it if materialising it would need more than the call may use."""
     t = _type(x)
-    if t is _int:
+    if _isinstance(x, _int):
         if x > _limit[0]:
             _refuse("an object of %d bytes" % x, x)
+    elif getattr(t, "__index__", None) is not None:
+        # bytes(n) and bytearray(n) take their size from __index__, which guest code may change between
+        # calls: the size is taken once and checked, and an object that is no iterable is replaced by it.
+        n = _int.__index__(_index(x))
+        sized(n)
+        if getattr(t, "__iter__", None) is None and getattr(t, "__getitem__", None) is None:
+            return n
     elif t is _range:
         n = _range_length(x)
         if n > _SMALL and n * 4 > _limit[0]:
@@ -259,19 +291,68 @@ def _load(target):
 MAX_DEPTH = 1000
 
 
-def _replacement(node):
-    """What a node becomes in the guarded tree, its children already guarded; None if it stays."""
+def _name(id, node, store=False):
+    return ast.copy_location(ast.Name(id=id, ctx=ast.Store() if store else ast.Load()), node)
+
+
+def _float_first(name, node, left, right, temps):
+    """A product whose float case needs no call: the operands are evaluated once, in order, into two locals
+    of the function; if either is exactly a float the product is computed as written, otherwise the check
+    is called. A call per product of floats was what numeric code paid for the guard: the JIT inlines so
+    many calls in a loop no further, and each then boxes its arguments.
+
+    Only type(x) is float is tested: the product of an exact float is a float (or a TypeError), whatever the
+    other operand, while a subclass of float could define __index__ and repeat a sequence.
+    """
+    def is_float(temp, value):
+        assign = ast.copy_location(ast.NamedExpr(target=_name(temp, node, True), value=value), node)
+        return ast.copy_location(ast.Compare(left=_call("__cordon_type__", node, assign), ops=[ast.Is()],
+                                             comparators=[_name("__cordon_float__", node)]), node)
+
+    tests = []
+    operands = []
+    for value in (left, right):
+        if _type(value) is ast.Constant:
+            # A literal (an int or a string: a float literal leaves the product as written) is no float.
+            operands.append(value)
+        else:
+            temp = "__cordon_%d__" % temps[0]
+            temps[0] += 1
+            tests.append(is_float(temp, value))
+            operands.append(_name(temp, node))
+    # | rather than "or": both operands must be evaluated whatever the first one is.
+    test = tests[0] if _len(tests) == 1 else ast.copy_location(ast.BinOp(left=tests[0], op=ast.BitOr(),
+                                                                          right=tests[1]), node)
+    product = ast.copy_location(ast.BinOp(left=operands[0], op=ast.Mult(), right=operands[1]), node)
+    return ast.copy_location(ast.IfExp(test=test, body=product, orelse=_call(name, node, *operands)), node)
+
+
+def _replacement(node, inline, temps):
+    """What a node becomes in the guarded tree, its children already guarded; None if it stays.
+
+    inline: whether the node is evaluated in a function's own scope, where the rewritten code may bind
+    locals of its own (temps counts them).
+    """
     t = _type(node)
     if t is ast.BinOp:
         name = _BINOPS.get(_type(node.op))
-        return _call(name, node, node.left, node.right) if name and not _statically_small(node) else None
+        if not name or _statically_small(node):
+            return None
+        if inline and name == "__cordon_mul__" and not (_type(node.left) is ast.Constant is _type(node.right)):
+            return _float_first(name, node, node.left, node.right, temps)
+        return _call(name, node, node.left, node.right)
     if t is ast.AugAssign:
         name = _AUGOPS.get(_type(node.op))
         # A target whose reading could have side effects (x[f()] *= n) keeps its single evaluation.
         read = _load(node.target) if name else None
         if read is None:
             return None
-        return ast.copy_location(ast.Assign(targets=[node.target], value=_call(name, node, read, node.value)), node)
+        if inline and name == "__cordon_imul__":
+            # x *= y of floats is x = x * y; anything else keeps its in-place multiplication (list *= n).
+            value = _float_first(name, node, read, node.value, temps)
+        else:
+            value = _call(name, node, read, node.value)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
     if t is ast.Call:
         f = node.func
         if (node.args and _type(node.args[0]) is not ast.Starred
@@ -317,6 +398,36 @@ def _statically_small(node):
     return _type(left) is _int and _type(right) is _int and right <= _SMALL
 
 
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp)
+# Parts of a definition evaluated outside the function, or never: an assignment expression is refused there
+# (annotations, type parameters) or would bind a name of the enclosing scope (defaults, decorators).
+_NOT_OWN_SCOPE = frozenset(("annotation", "returns", "type_params"))
+_TYPE_ALIAS = getattr(ast, "TypeAlias", None)
+
+
+def _child_inline(t, field, inline):
+    """Whether the field of a node of type t is evaluated in a function's own scope (see _replacement).
+
+    A function's body is; a class body or a module is not (there, a name could be read through a mapping
+    that runs guest code, and a bound local would show among the class's attributes or the globals). In a
+    list, set or dict comprehension, the element is (its locals are the function's) but not the iterables,
+    where Python refuses assignment expressions. A generator expression is not: two generators made by one
+    expression in one frame would share its locals while both run.
+    """
+    if field in _NOT_OWN_SCOPE or t is _TYPE_ALIAS:
+        return False
+    if t in _FUNCTIONS:
+        return field == "body" or inline
+    if t is ast.ClassDef:
+        return inline and field != "body"
+    if t is ast.arguments:
+        return inline and field in ("defaults", "kw_defaults")
+    if t is ast.GeneratorExp or t is ast.comprehension and field == "iter":
+        return False
+    return inline
+
+
 def rewrite(tree):
     """The guarded form of a syntax tree (the tree is changed in place).
 
@@ -324,24 +435,26 @@ def rewrite(tree):
     parents first, then rewritten children first.
     """
     order = []
-    stack = [(tree, 0)]
+    stack = [(tree, 0, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, inline = stack.pop()
         if depth > MAX_DEPTH:
             raise RecursionError("maximum recursion depth exceeded during compilation")
         t = _type(node)
         if t is ast.Name and node.id.startswith("__cordon") or t is ast.Attribute and node.attr.startswith("__cordon"):
             _reserved(node)
-        order.append(node)
-        for _, value in ast.iter_fields(node):
+        order.append((node, inline))
+        for field, value in ast.iter_fields(node):
+            child = _child_inline(t, field, inline)
             if _type(value) is _list:
                 for item in value:
                     if _isinstance(item, ast.AST):
-                        stack.append((item, depth + 1))
+                        stack.append((item, depth + 1, child))
             elif _isinstance(value, ast.AST):
-                stack.append((value, depth + 1))
+                stack.append((value, depth + 1, child))
     replaced = {}
-    for node in reversed(order):
+    temps = [0]
+    for node, inline in reversed(order):
         if replaced:
             for field, value in ast.iter_fields(node):
                 if _type(value) is _list:
@@ -353,7 +466,7 @@ def rewrite(tree):
                     r = replaced.get(id(value))
                     if r is not None:
                         setattr(node, field, r)
-        r = _replacement(node)
+        r = _replacement(node, inline, temps)
         if r is not None:
             replaced[id(node)] = r
     return tree
@@ -433,25 +546,37 @@ def install():
 
     checks = {"__cordon_mul__": mul, "__cordon_imul__": imul, "__cordon_pow__": pow_, "__cordon_ipow__": ipow,
               "__cordon_lshift__": lshift, "__cordon_ilshift__": ilshift, "__cordon_sized__": sized,
-              "__cordon_stopped__": check_stopped}
+              "__cordon_stopped__": check_stopped, "__cordon_type__": _type, "__cordon_float__": _float}
     for name, f in checks.items():
         setattr(builtins, name, f)
 
-    def checked(original, check, name=None):
-        def f(*args, **kwargs):
-            check(*args)
-            return original(*args, **kwargs)
+    def like(f, original, name):
         f.__name__ = f.__qualname__ = name or original.__name__
         f.__doc__ = original.__doc__
         f.__module__ = getattr(original, "__module__", None)
         return f
 
+    def checked(original, check, name=None):
+        def f(*args, **kwargs):
+            check(*args)
+            return original(*args, **kwargs)
+        return like(f, original, name)
+
     def check_binary(check):
         return lambda a=None, b=None, *rest: check(a, b)
 
+    def multiplying(original, name):
+        def f(a, b, /):
+            a, b = _operands(a, b)
+            return original(a, b)
+        return like(f, original, name)
+
     for module in (operator, _operator):
-        for name, check in (("mul", _slow_mul), ("imul", _slow_mul), ("__mul__", _slow_mul),
-                            ("pow", _check_pow), ("ipow", _check_pow), ("__pow__", _check_pow),
+        for name in ("mul", "imul", "__mul__", "__imul__"):
+            original = getattr(module, name, None)
+            if original is not None:
+                setattr(module, name, multiplying(original, name))
+        for name, check in (("pow", _check_pow), ("ipow", _check_pow), ("__pow__", _check_pow),
                             ("lshift", _check_shift), ("ilshift", _check_shift), ("__lshift__", _check_shift)):
             original = getattr(module, name, None)
             if original is not None:

@@ -57,6 +57,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "How long each throughput figure is sustained (default: 60).", defaultValue = "60")
     int seconds;
 
+    @Option(names = "--compute-warmup", description = "Seconds each compute workload runs before it is timed (default: 30).",
+            defaultValue = "30")
+    int computeWarmup;
+
     @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
     boolean json;
 
@@ -246,7 +250,7 @@ final class BenchCommand implements Callable<Integer> {
         return count / elapsed;
     }
 
-    /** Each workload warmed up for 15 s in one session, then its best of five; CPython's best of five on the same source. */
+    /** Each workload warmed up for {@link #computeWarmup} seconds in one session, then its best of five; CPython's best of five on the same source. */
     private void compute() throws Exception {
         String source = resource("workloads.py");
         List<Double> ratios = new ArrayList<>();
@@ -256,7 +260,7 @@ final class BenchCommand implements Callable<Integer> {
             for (String w : List.of("richards", "nbody", "fannkuch", "spectral-norm", "json", "regex")) {
                 String call = "import cordon\ncordon.result(run('" + w + "', %d))";
                 // Warm-up by time, not count: the JIT compiles some workloads (json) over several seconds.
-                long warmUntil = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                long warmUntil = System.nanoTime() + Duration.ofSeconds(computeWarmup).toNanos();
                 while (System.nanoTime() < warmUntil) {
                     ok(session.run(Execution.builder().principal("bench").code(call.formatted(5)).build()));
                 }
@@ -264,7 +268,7 @@ final class BenchCommand implements Callable<Integer> {
                         .code(call.formatted(5)).build())).value()).doubleValue();
                 double pythonSeconds = cpythonWorkload(source, w);
                 ratios.add(pythonSeconds / cordonSeconds);
-                rows.add(new Row("compute: " + w + " (best of 5 after 15 s of warm-up)", cordonSeconds * 1e3, "ms",
+                rows.add(new Row("compute: " + w + " (best of 5 after " + computeWarmup + " s of warm-up)", cordonSeconds * 1e3, "ms",
                         "python3", pythonSeconds * 1e3, null, null));
             }
         }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.stream.Stream;
 
@@ -28,6 +29,15 @@ class OperationGuardTest {
 
     /** 64 MiB per call: small enough that each refused operation is far over it. */
     private static final Limits LIMITS = SharedCordon.LIMITS.toBuilder().memoryBytes(64L << 20).build();
+
+    /** A count whose first __index__ is 1 and every later one 10**9: a check that reads it apart from the operation misses it. */
+    private static final String INDEX_GROWS = """
+            class N:
+                reads = 0
+                def __index__(self):
+                    N.reads += 1
+                    return 1 if N.reads == 1 else 10**9
+            """;
 
     static Stream<Arguments> refused() {
         return Stream.of(
@@ -72,6 +82,17 @@ class OperationGuardTest {
                 Arguments.of("an exec'd source over a megabyte", "exec('1' + '+1' * 600000)", "a source of"),
                 Arguments.of("a stdlib path does not exempt guest code",
                         "exec(compile('[0] * 10**9', '/usr/lib/graalpy/lib/python3.12/os.py', 'exec'))", "repeating a list"),
+                Arguments.of("a float product in a function still checks what is no float",
+                        "def f(a, b):\n    return a * b\nf(2.0, 3.0)\nf([0], 10**9)", "repeating a list"),
+                Arguments.of("an augmented repeat in a function", "def f(n):\n    x = [0]\n    x *= n\nf(10**9)",
+                        "repeating a list"),
+                Arguments.of("in a comprehension in a function", "def f(n):\n    return [[0] * k for k in (1, n)]\nf(10**9)",
+                        "repeating a list"),
+                Arguments.of("a float subclass as the count",
+                        "class F(float):\n    def __index__(self): return 10**9\ndef f(x):\n    return [0] * x\nf(F(1.0))",
+                        "repeating a list"),
+                Arguments.of("a size given by __index__", "class N:\n    def __index__(self): return 10**9\nbytearray(N())",
+                        "an object of"),
                 Arguments.of("inside a lambda in a comprehension", "[(lambda n: 'x' * n)(n) for n in (1, 10**9)]",
                         "repeating a str"));
     }
@@ -139,6 +160,53 @@ class OperationGuardTest {
                 42
                 12 256 9
                 handled kept
+                """);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"len([0] * N())", "len(N() * 'ab') // 2", "len(operator.mul([0], N()))", "len(bytes(N()))",
+            "len((lambda: [0] * N())())", "len(bytearray(N()))"})
+    void aCountFromIndexIsReadOnceSoItCannotGrowAfterTheCheck(String expression) {
+        // A check that read __index__ and left the operation to read it again would let 10**9 through.
+        ExecutionResult r = run(INDEX_GROWS + "import operator\nprint(" + expression + ", N.reads)");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("1 1\n");
+    }
+
+    @Test
+    void productsInFunctionsKeepTheirMeaningOnTheFastPath() {
+        // In a function, a product whose operand is exactly a float is computed without a call: the operands
+        // are each evaluated once and in order, in-place repeats stay in place, and nothing is left behind.
+        String code = """
+                order = []
+                def a(): order.append('a'); return 2.0
+                def b(): order.append('b'); return 3
+                class Counted(float):
+                    pass
+                def f():
+                    l = [1]; m = l; l *= 3
+                    x = 2.5; x *= 2; y = 3; y *= 1.5
+                    t = (1, 2); t *= 2
+                    s = sum(i * 0.5 for i in range(4))
+                    c = [i * j for i in range(3) for j in range(2)]
+                    k = Counted(1.5) * 2
+                    return l is m, l, x, y, t, a() * b(), s, c, k, type(k).__name__, 2 * 'ab', 1.5 * 2
+                print(f(), order)
+                class K:
+                    v = 3 * len('ab')
+                    def m(self, q=2 * len('x')):
+                        return q * q * 0.5
+                print(K().m(), K.v, sorted(n for n in vars(K) if not n.startswith('__')))
+                def g(v):
+                    return [w * 2 for w in v], v * 2
+                print(g([1.5, 2]), g('ab')[1])
+                """;
+        ExecutionResult r = run(code);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                (True, [1, 1, 1], 5.0, 4.5, (1, 2, 1, 2), 6.0, 3.0, [0, 0, 0, 1, 0, 2], 3.0, 'float', 'abab', 3.0) ['a', 'b']
+                2.0 6 ['m', 'v']
+                ([3.0, 4], [1.5, 2, 1.5, 2]) abab
                 """);
     }
 
