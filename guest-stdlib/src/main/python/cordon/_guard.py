@@ -32,7 +32,9 @@ with ``getattr`` from a string, a guest that rebinds the ``__cordon_*`` builtins
 name) is still bounded by the governor: a result at the deadline, the heap guard, admission control.
 """
 
-import ast
+# The builtin _ast, not the ast module: ast imports enum, re and contextlib, which every fresh context
+# would then execute before its first line of guest code; the guard needs only the node classes.
+import _ast as ast
 import builtins
 import marshal
 import sys
@@ -67,6 +69,25 @@ _type = type
 _len = len
 _isinstance = isinstance
 _bool = bool
+
+
+def _copy_location(new, old):
+    """new, with the source position of old (what ast.copy_location does)."""
+    for name in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+        if name in old._attributes and name in new._attributes:
+            value = getattr(old, name, None)
+            if value is not None or name.startswith("end_") and hasattr(old, name):
+                setattr(new, name, value)
+    return new
+
+
+def _iter_fields(node):
+    """(name, value) of each field the node has (what ast.iter_fields does)."""
+    for name in node._fields:
+        try:
+            yield name, getattr(node, name)
+        except AttributeError:
+            pass
 
 
 def set_limits(n, seconds):
@@ -270,19 +291,19 @@ TRIGGERS = ("*", "<<") + tuple(sorted(_SIZED_CALLS | _SIZED_METHODS | {"__cordon
 
 
 def _call(name, node, *args):
-    return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node),
+    return _copy_location(ast.Call(func=_copy_location(ast.Name(id=name, ctx=ast.Load()), node),
                                       args=list(args), keywords=[]), node)
 
 
 def _load(target):
     """The target of an augmented assignment, read; None if reading it twice could differ from reading it once."""
     if _isinstance(target, ast.Name):
-        return ast.copy_location(ast.Name(id=target.id, ctx=ast.Load()), target)
+        return _copy_location(ast.Name(id=target.id, ctx=ast.Load()), target)
     if _isinstance(target, ast.Attribute) and _isinstance(target.value, ast.Name):
-        return ast.copy_location(ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load()), target)
+        return _copy_location(ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load()), target)
     if (_isinstance(target, ast.Subscript) and _isinstance(target.value, ast.Name)
             and _isinstance(target.slice, (ast.Name, ast.Constant))):
-        return ast.copy_location(ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load()), target)
+        return _copy_location(ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load()), target)
     return None
 
 
@@ -292,7 +313,7 @@ MAX_DEPTH = 1000
 
 
 def _name(id, node, store=False):
-    return ast.copy_location(ast.Name(id=id, ctx=ast.Store() if store else ast.Load()), node)
+    return _copy_location(ast.Name(id=id, ctx=ast.Store() if store else ast.Load()), node)
 
 
 def _float_first(name, node, left, right, temps):
@@ -305,8 +326,8 @@ def _float_first(name, node, left, right, temps):
     other operand, while a subclass of float could define __index__ and repeat a sequence.
     """
     def is_float(temp, value):
-        assign = ast.copy_location(ast.NamedExpr(target=_name(temp, node, True), value=value), node)
-        return ast.copy_location(ast.Compare(left=_call("__cordon_type__", node, assign), ops=[ast.Is()],
+        assign = _copy_location(ast.NamedExpr(target=_name(temp, node, True), value=value), node)
+        return _copy_location(ast.Compare(left=_call("__cordon_type__", node, assign), ops=[ast.Is()],
                                              comparators=[_name("__cordon_float__", node)]), node)
 
     tests = []
@@ -321,10 +342,10 @@ def _float_first(name, node, left, right, temps):
             tests.append(is_float(temp, value))
             operands.append(_name(temp, node))
     # | rather than "or": both operands must be evaluated whatever the first one is.
-    test = tests[0] if _len(tests) == 1 else ast.copy_location(ast.BinOp(left=tests[0], op=ast.BitOr(),
+    test = tests[0] if _len(tests) == 1 else _copy_location(ast.BinOp(left=tests[0], op=ast.BitOr(),
                                                                           right=tests[1]), node)
-    product = ast.copy_location(ast.BinOp(left=operands[0], op=ast.Mult(), right=operands[1]), node)
-    return ast.copy_location(ast.IfExp(test=test, body=product, orelse=_call(name, node, *operands)), node)
+    product = _copy_location(ast.BinOp(left=operands[0], op=ast.Mult(), right=operands[1]), node)
+    return _copy_location(ast.IfExp(test=test, body=product, orelse=_call(name, node, *operands)), node)
 
 
 def _replacement(node, inline, temps):
@@ -352,7 +373,7 @@ def _replacement(node, inline, temps):
             value = _float_first(name, node, read, node.value, temps)
         else:
             value = _call(name, node, read, node.value)
-        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
+        return _copy_location(ast.Assign(targets=[node.target], value=value), node)
     if t is ast.Call:
         f = node.func
         if (node.args and _type(node.args[0]) is not ast.Starred
@@ -364,7 +385,7 @@ def _replacement(node, inline, temps):
     elif t is ast.ExceptHandler and node.body:
         # GraalPy's cancellation can turn into a RecursionError that a handler catches; so each handler
         # first asks whether the call's time is over.
-        node.body.insert(0, ast.copy_location(ast.Expr(value=_call("__cordon_stopped__", node.body[0])), node.body[0]))
+        node.body.insert(0, _copy_location(ast.Expr(value=_call("__cordon_stopped__", node.body[0])), node.body[0]))
     return None
 
 
@@ -444,7 +465,7 @@ def rewrite(tree):
         if t is ast.Name and node.id.startswith("__cordon") or t is ast.Attribute and node.attr.startswith("__cordon"):
             _reserved(node)
         order.append((node, inline))
-        for field, value in ast.iter_fields(node):
+        for field, value in _iter_fields(node):
             child = _child_inline(t, field, inline)
             if _type(value) is _list:
                 for item in value:
@@ -456,7 +477,7 @@ def rewrite(tree):
     temps = [0]
     for node, inline in reversed(order):
         if replaced:
-            for field, value in ast.iter_fields(node):
+            for field, value in _iter_fields(node):
                 if _type(value) is _list:
                     for i, item in enumerate(value):
                         r = replaced.get(id(item))
