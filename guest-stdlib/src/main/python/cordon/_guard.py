@@ -81,15 +81,6 @@ def _copy_location(new, old):
     return new
 
 
-def _iter_fields(node):
-    """(name, value) of each field the node has (what ast.iter_fields does)."""
-    for name in node._fields:
-        try:
-            yield name, getattr(node, name)
-        except AttributeError:
-            pass
-
-
 def set_limits(n, seconds):
     """Sets, for the current call, the bytes one operation may produce at once and its wall time."""
     _limit[0] = n
@@ -427,6 +418,11 @@ _NOT_OWN_SCOPE = frozenset(("annotation", "returns", "type_params"))
 _TYPE_ALIAS = getattr(ast, "TypeAlias", None)
 
 
+# The nodes whose fields _child_inline decides; every other node's children inherit the node's answer.
+_SCOPES = frozenset(t for t in _FUNCTIONS + (ast.ClassDef, ast.arguments, ast.arg, ast.AnnAssign, ast.GeneratorExp,
+                                            ast.comprehension, _TYPE_ALIAS) if t is not None)
+
+
 def _child_inline(t, field, inline):
     """Whether the field of a node of type t is evaluated in a function's own scope (see _replacement).
 
@@ -465,8 +461,10 @@ def rewrite(tree):
         if t is ast.Name and node.id.startswith("__cordon") or t is ast.Attribute and node.attr.startswith("__cordon"):
             _reserved(node)
         order.append((node, inline))
-        for field, value in _iter_fields(node):
-            child = _child_inline(t, field, inline)
+        scoped = t in _SCOPES
+        for field in node._fields:
+            value = getattr(node, field, None)
+            child = _child_inline(t, field, inline) if scoped else inline
             if _type(value) is _list:
                 for item in value:
                     if _isinstance(item, ast.AST):
@@ -477,7 +475,8 @@ def rewrite(tree):
     temps = [0]
     for node, inline in reversed(order):
         if replaced:
-            for field, value in _iter_fields(node):
+            for field in node._fields:
+                value = getattr(node, field, None)
                 if _type(value) is _list:
                     for i, item in enumerate(value):
                         r = replaced.get(id(item))
