@@ -424,23 +424,25 @@ _SCOPES = frozenset(t for t in _FUNCTIONS + (ast.ClassDef, ast.arguments, ast.ar
 
 
 def _child_inline(t, field, inline):
-    """Whether the field of a node of type t is evaluated in a function's own scope (see _replacement).
+    """Whether the field of a node of type t is evaluated in a function's own scope (see _replacement):
+    True or False, or None where no assignment expression may appear at any depth.
 
     A function's body is; a class body or a module is not (there, a name could be read through a mapping
     that runs guest code, and a bound local would show among the class's attributes or the globals). In a
     list, set or dict comprehension, the element is (its locals are the function's) but not the iterables,
-    where Python refuses assignment expressions. A generator expression is not: two generators made by one
-    expression in one frame would share its locals while both run.
+    where Python refuses assignment expressions even inside a lambda; annotations and type parameters are
+    refused the same way. A generator expression is not: two generators made by one expression in one
+    frame would share its locals while both run.
     """
-    if field in _NOT_OWN_SCOPE or t is _TYPE_ALIAS:
-        return False
+    if inline is None or field in _NOT_OWN_SCOPE or t is _TYPE_ALIAS or t is ast.comprehension and field == "iter":
+        return None
     if t in _FUNCTIONS:
         return field == "body" or inline
     if t is ast.ClassDef:
         return inline and field != "body"
     if t is ast.arguments:
         return inline and field in ("defaults", "kw_defaults")
-    if t is ast.GeneratorExp or t is ast.comprehension and field == "iter":
+    if t is ast.GeneratorExp:
         return False
     return inline
 
@@ -464,7 +466,7 @@ def rewrite(tree):
         scoped = t in _SCOPES
         for field in node._fields:
             value = getattr(node, field, None)
-            child = _child_inline(t, field, inline) if scoped else inline
+            child = _child_inline(t, field, inline) if scoped and inline is not None else inline
             if _type(value) is _list:
                 for item in value:
                     if _isinstance(item, ast.AST):

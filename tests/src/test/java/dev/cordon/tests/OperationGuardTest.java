@@ -211,6 +211,30 @@ class OperationGuardTest {
     }
 
     @Test
+    void theFastPathIsNeverPlacedWherePythonRefusesAnAssignmentExpression() {
+        // A lambda in a comprehension's iterable, a comprehension in a class body, annotations: the inline
+        // form binds locals, which Python refuses there, so these keep the call.
+        String code = """
+                def f(xs, a, b):
+                    r1 = [x for x in (lambda: [a * b])()]
+                    r2 = [[x * y for y in xs] for x in xs]
+                    class C:
+                        v = [a * b for _ in range(1)]
+                        w = [(lambda: a * b)() for _ in range(2)]
+                    match a:
+                        case _ if a * b > 0:
+                            r3 = 'pos'
+                    return r1, r2, C.v, C.w, r3
+                def h(a: (lambda: 2 * len('x'))() = 3, *, k=[1] * 2) -> (lambda q: q * 2)(3):
+                    return [y for y in (lambda: [a * 1.5])()], k
+                print(f([1.5, 2], 2.0, 3), h())
+                """;
+        ExecutionResult r = run(code);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("([6.0], [[2.25, 3.0], [3.0, 4]], [6.0], [6.0, 6.0], 'pos') ([4.5], [1, 1])\n");
+    }
+
+    @Test
     void integersUpToTheLimitAreComputed() {
         // 2**20 bits is the largest product; just under it is computed as usual.
         ExecutionResult r = run("x = 3 ** 600000\ny = x * 7\nprint(y.bit_length() > 950000, (1 << 100000).bit_length())");
