@@ -243,13 +243,6 @@ def sized(x):
     if _isinstance(x, _int):
         if x > _limit[0]:
             _refuse("an object of %d bytes" % x, x)
-    elif getattr(t, "__index__", None) is not None:
-        # bytes(n) and bytearray(n) take their size from __index__, which guest code may change between
-        # calls: the size is taken once and checked, and an object that is no iterable is replaced by it.
-        n = _int.__index__(_index(x))
-        sized(n)
-        if getattr(t, "__iter__", None) is None and getattr(t, "__getitem__", None) is None:
-            return n
     elif t is _range:
         n = _range_length(x)
         if n > _SMALL and n * 4 > _limit[0]:
@@ -264,6 +257,22 @@ def sized(x):
     return x
 
 
+def size(x):
+    """sized(x) for an argument that is a size when it has __index__ (bytearray(n), 'x'.ljust(n)).
+
+    The builtin would read __index__ itself, and guest code may answer differently each time: the size is
+    read once, checked, and that int is what the builtin gets.
+    """
+    if not _isinstance(x, _int) and getattr(_type(x), "__index__", None) is not None:
+        x = _int.__index__(_index(x))
+    return sized(x)
+
+
+def bytes_size(x):
+    """size(x) for bytes(x), which asks __bytes__ before __index__."""
+    return x if getattr(_type(x), "__bytes__", None) is not None else size(x)
+
+
 def _range_length(r):
     """The length of a range, computed: GraalPy's len() of a range stops at 2**31."""
     if r.step > 0:
@@ -275,6 +284,9 @@ def _range_length(r):
 _SIZED_CALLS = frozenset(("list", "tuple", "set", "frozenset", "sorted", "bytes", "bytearray"))
 _SIZED_METHODS = frozenset(("join", "fromkeys", "ljust", "rjust", "center", "zfill", "extend", "update",
                             "union", "intersection", "difference"))
+# Where the first argument may be a size given by __index__ rather than an iterable.
+_SIZE_CHECKS = {"bytes": "__cordon_bytes_size__", "bytearray": "__cordon_size__", "ljust": "__cordon_size__",
+                "rjust": "__cordon_size__", "center": "__cordon_size__", "zfill": "__cordon_size__"}
 _BINOPS = {ast.Mult: "__cordon_mul__", ast.Pow: "__cordon_pow__", ast.LShift: "__cordon_lshift__"}
 _AUGOPS = {ast.Mult: "__cordon_imul__", ast.Pow: "__cordon_ipow__", ast.LShift: "__cordon_ilshift__"}
 # A source without any of these has nothing to rewrite (the host checks the same list).
@@ -370,7 +382,8 @@ def _replacement(node, inline, temps):
         if (node.args and _type(node.args[0]) is not ast.Starred
                 and (_type(f) is ast.Name and f.id in _SIZED_CALLS
                      or _type(f) is ast.Attribute and f.attr in _SIZED_METHODS)):
-            node.args[0] = _call("__cordon_sized__", node.args[0], node.args[0])
+            name = f.id if _type(f) is ast.Name else f.attr
+            node.args[0] = _call(_SIZE_CHECKS.get(name, "__cordon_sized__"), node.args[0], node.args[0])
     elif t is ast.Starred and _type(node.ctx) is ast.Load:
         node.value = _call("__cordon_sized__", node.value, node.value)
     elif t is ast.ExceptHandler and node.body:
@@ -568,6 +581,7 @@ def install():
 
     checks = {"__cordon_mul__": mul, "__cordon_imul__": imul, "__cordon_pow__": pow_, "__cordon_ipow__": ipow,
               "__cordon_lshift__": lshift, "__cordon_ilshift__": ilshift, "__cordon_sized__": sized,
+              "__cordon_size__": size, "__cordon_bytes_size__": bytes_size,
               "__cordon_stopped__": check_stopped, "__cordon_type__": _type, "__cordon_float__": _float}
     for name, f in checks.items():
         setattr(builtins, name, f)

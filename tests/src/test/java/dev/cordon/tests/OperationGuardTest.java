@@ -30,13 +30,19 @@ class OperationGuardTest {
     /** 64 MiB per call: small enough that each refused operation is far over it. */
     private static final Limits LIMITS = SharedCordon.LIMITS.toBuilder().memoryBytes(64L << 20).build();
 
-    /** A count whose first __index__ is 1 and every later one 10**9: a check that reads it apart from the operation misses it. */
+    /**
+     * A count whose first __index__ is 1 and every later one 10**9: a check that reads it apart from the operation
+     * misses it. M is also iterable, which bytes() and bytearray() ignore when there is an __index__.
+     */
     private static final String INDEX_GROWS = """
             class N:
                 reads = 0
                 def __index__(self):
                     N.reads += 1
                     return 1 if N.reads == 1 else 10**9
+            class M(N):
+                def __iter__(self):
+                    return iter([65])
             """;
 
     static Stream<Arguments> refused() {
@@ -165,7 +171,8 @@ class OperationGuardTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"len([0] * N())", "len(N() * 'ab') // 2", "len(operator.mul([0], N()))", "len(bytes(N()))",
-            "len((lambda: [0] * N())())", "len(bytearray(N()))"})
+            "len((lambda: [0] * N())())", "len(bytearray(N()))", "len(bytes(M()))", "len(bytearray(M()))",
+            "len('x'.ljust(N()))", "len('x'.zfill(M()))"})
     void aCountFromIndexIsReadOnceSoItCannotGrowAfterTheCheck(String expression) {
         // A check that read __index__ and left the operation to read it again would let 10**9 through.
         ExecutionResult r = run(INDEX_GROWS + "import operator\nprint(" + expression + ", N.reads)");
