@@ -132,11 +132,8 @@ def _check_int_product(a, b):
         _refuse_int("the product", bits)
 
 
-_SEQUENCES = (_str, _bytes, _bytearray, _list, _tuple)
-
-
 def _count(n):
-    """n as the int a sequence repeat would use, if n is no int but has __index__; else n itself.
+    """n as the int a repeat or a size would use, if n is no int but has __index__; else n itself.
 
     A builtin sequence repeats by the result of __index__, which guest code defines and may change from one
     call to the next: the count is therefore taken once, checked, and that int is what is multiplied.
@@ -149,9 +146,9 @@ def _count(n):
 def _operands(a, b):
     """The operands of a product, checked: a sequence repeat over the call's limit or an integer product over
     INT_BITS is refused; a count given by __index__ is replaced by its value (see _count)."""
-    if _isinstance(a, _SEQUENCES):
+    if _item_size(a):
         b = _count(b)
-    elif _isinstance(b, _SEQUENCES):
+    elif _item_size(b):
         a = _count(a)
     if _isinstance(b, _int) and not _isinstance(b, _bool):
         if _isinstance(a, _int):
@@ -263,9 +260,7 @@ def size(x):
     The builtin would read __index__ itself, and guest code may answer differently each time: the size is
     read once, checked, and that int is what the builtin gets.
     """
-    if not _isinstance(x, _int) and getattr(_type(x), "__index__", None) is not None:
-        x = _int.__index__(_index(x))
-    return sized(x)
+    return sized(_count(x))
 
 
 def bytes_size(x):
@@ -479,7 +474,7 @@ def rewrite(tree):
         scoped = t in _SCOPES
         for field in node._fields:
             value = getattr(node, field, None)
-            child = _child_inline(t, field, inline) if scoped and inline is not None else inline
+            child = _child_inline(t, field, inline) if scoped else inline
             if _type(value) is _list:
                 for item in value:
                     if _isinstance(item, ast.AST):
