@@ -118,7 +118,22 @@ def install(bridge):
     _guard_builtins()
     from cordon import _guard
     _guard.install()
-    return [describe, _track_open_files(), _guard.set_limits, _guard.marshalled, _guard.run_marshalled, _guard.run]
+    return [describe, _track_open_files(), _call_starter(cordon.__dict__, _guard.set_limits), _guard.marshalled,
+            _guard.run_marshalled, _guard.run]
+
+
+def _call_starter(cordon_globals, set_limits):
+    """The function the host calls before each call's code: its limits, and its own parameters.
+
+    cordon.params is decoded on first use and kept as a global of the module; a session's next call
+    must decode its own, so the cached one is dropped here. The module's dict is the one captured at
+    boot, so rebinding sys.modules["cordon"] cannot make the host run guest code at this point.
+    """
+    def start_call(max_bytes, seconds):
+        set_limits(max_bytes, seconds)
+        cordon_globals.pop("params", None)
+
+    return start_call
 
 
 def _track_open_files():

@@ -272,6 +272,19 @@ class CordonTest {
     }
 
     @Test
+    void eachRunOfASessionSeesItsOwnParameters() {
+        try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
+            String code = "import cordon\nprint(cordon.params)\ncordon.params['seen'] = True";
+            assertThat(s.run(Execution.builder().code(code).principal("alice").param("n", 1).build()).stdout())
+                    .isEqualTo("{'n': 1}\n");
+            assertThat(s.run(Execution.builder().code(code).principal("alice").param("n", 2).build()).stdout())
+                    .isEqualTo("{'n': 2}\n");
+            assertThat(s.run(Execution.builder().code(code).principal("alice").build()).stdout())
+                    .isEqualTo("{}\n");
+        }
+    }
+
+    @Test
     void sessionsKnowIncompleteInput() {
         try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
             assertThat(s.isIncomplete("for i in range(3):\n")).isTrue();

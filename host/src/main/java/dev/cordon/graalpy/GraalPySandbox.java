@@ -27,7 +27,8 @@ public final class GraalPySandbox implements AutoCloseable {
     private final Context context;
     private final Value describe;
     private final Value flushFiles;
-    private final Value setOperationLimit;
+    /** Gives the guest each call's limits and parameters ({@code cordon._boot._call_starter}). */
+    private final Value startCall;
     private final Value compileGuarded;
     private final Value runCompiled;
     private final Value runGuarded;
@@ -50,7 +51,7 @@ public final class GraalPySandbox implements AutoCloseable {
         Value boot = context.eval(runtime.bootSource());
         this.describe = boot.getArrayElement(0);
         this.flushFiles = boot.getArrayElement(1);
-        this.setOperationLimit = boot.getArrayElement(2);
+        this.startCall = boot.getArrayElement(2);
         this.compileGuarded = boot.getArrayElement(3);
         this.runCompiled = boot.getArrayElement(4);
         this.runGuarded = boot.getArrayElement(5);
@@ -111,7 +112,7 @@ public final class GraalPySandbox implements AutoCloseable {
         pristine = false;
         try {
             try {
-                setOperationLimit.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
+                startCall.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
                 if (interactive) {
                     runGuarded.execute(code, sourceName, "single");
                 } else if (!GuardedCode.mayNeedGuard(code)) {
