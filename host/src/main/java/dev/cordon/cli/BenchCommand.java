@@ -61,6 +61,11 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "30")
     int computeWarmup;
 
+    @Option(names = "--workloads", split = ",", paramLabel = "NAME",
+            description = "The compute workloads to run, comma-separated (default: all six: ${DEFAULT-VALUE}).",
+            defaultValue = "richards,nbody,fannkuch,spectral-norm,json,regex")
+    List<String> workloads;
+
     @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
     boolean json;
 
@@ -108,8 +113,15 @@ final class BenchCommand implements Callable<Integer> {
                Boolean met) {
     }
 
+    private static final List<String> WORKLOADS = List.of("richards", "nbody", "fannkuch", "spectral-norm", "json", "regex");
+
     @Override
     public Integer call() throws Exception {
+        for (String w : workloads) {
+            if (!WORKLOADS.contains(w)) {
+                throw new IllegalArgumentException("unknown workload " + w + ": " + String.join(", ", WORKLOADS));
+            }
+        }
         switch (what) {
             case "gateway" -> gateway();
             case "run" -> latency();
@@ -257,7 +269,7 @@ final class BenchCommand implements Callable<Integer> {
         try (Cordon cordon = Cordon.builder().defaultLimits(LONG).build();
              Session session = cordon.session("bench", Grants.none())) {
             ok(session.run(Execution.builder().principal("bench").code(source).build()));
-            for (String w : List.of("richards", "nbody", "fannkuch", "spectral-norm", "json", "regex")) {
+            for (String w : workloads) {
                 String call = "import cordon\ncordon.result(run('" + w + "', %d))";
                 // Warm-up by time, not count: the JIT compiles some workloads (json) over several seconds.
                 long warmUntil = System.nanoTime() + Duration.ofSeconds(computeWarmup).toNanos();

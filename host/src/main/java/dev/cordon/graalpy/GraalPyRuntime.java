@@ -20,6 +20,8 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -80,12 +82,18 @@ public final class GraalPyRuntime implements AutoCloseable {
     }
 
     private GraalPyRuntime() {
-        this.engine = Engine.newBuilder("python")
+        Engine.Builder builder = Engine.newBuilder("python")
                 .option("engine.WarnInterpreterOnly", "false")
                 .out(OutputStream.nullOutputStream())
-                .err(OutputStream.nullOutputStream())
-                .logHandler(new QuietLogHandler())
-                .build();
+                .err(OutputStream.nullOutputStream());
+        Map<String, String> diagnostic = diagnosticOptions(System.getenv("CORDON_ENGINE_OPTIONS"));
+        if (!diagnostic.isEmpty()) {
+            builder.allowExperimentalOptions(true).options(diagnostic);
+        }
+        if (!diagnostic.containsKey("log.file")) {
+            builder.logHandler(new QuietLogHandler());
+        }
+        this.engine = builder.build();
         Layout layout = discoverLayout(engine);
         this.languageHome = new HostTree(Path.of(layout.home));
         this.coreHome = HOME + "/" + layout.core;
@@ -95,6 +103,26 @@ public final class GraalPyRuntime implements AutoCloseable {
     }
 
     private record Layout(String home, String core, String stdlib) {
+    }
+
+    /**
+     * Engine options for measuring the engine itself, from {@code CORDON_ENGINE_OPTIONS}
+     * ({@code engine.TraceCompilation=true,log.file=/tmp/compilations.log}): set by whoever runs the host,
+     * never by a guest. Experimental options are allowed then; a malformed entry stops the start.
+     */
+    static Map<String, String> diagnosticOptions(String spec) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return options;
+        }
+        for (String entry : spec.split(",")) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("CORDON_ENGINE_OPTIONS: expected NAME=VALUE, got '" + entry + "'");
+            }
+            options.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+        }
+        return options;
     }
 
     /**
@@ -167,8 +195,9 @@ public final class GraalPyRuntime implements AutoCloseable {
 
     /**
      * The boot source, run in each fresh context before the guest's code; its value is a list of the
-     * function that describes a guest exception ({@code cordon._boot.describe}) and the one that flushes
-     * the files the guest left open.
+     * function that describes a guest exception ({@code cordon._boot.describe}), the one that flushes
+     * the files the guest left open, the one that starts a call (its limits and parameters) and the three
+     * that compile and run guarded code.
      */
     Source bootSource() {
         return boot;
