@@ -546,11 +546,22 @@ def marshalled(source, filename):
     return marshal.dumps(compile_guarded(source, filename, "exec", 0, True))
 
 
+# The code objects loaded in this context, by their marshalled form. A session runs the same program again
+# and again: executing the same code object lets GraalPy reuse what it compiled for it, where a fresh object
+# per run would be interpreted and compiled anew each time. One context only, so never across principals.
+_loaded = {}
+_LOADED_MAX = 64
+
+
 def run_marshalled(data):
-    """Runs marshalled guarded code in __main__ (bytes, or the host's copy of them as Latin-1 text)."""
-    if _type(data) is _str:
-        data = data.encode("latin-1")
-    _exec(marshal.loads(data), sys.modules["__main__"].__dict__)
+    """Runs marshalled guarded code in __main__ (the host's copy of the bytes, as Latin-1 text)."""
+    code = _loaded.get(data)
+    if code is None:
+        code = marshal.loads(data.encode("latin-1"))
+        if _len(_loaded) >= _LOADED_MAX:
+            del _loaded[next(iter(_loaded))]
+        _loaded[data] = code
+    _exec(code, sys.modules["__main__"].__dict__)
 
 
 def run(source, filename, mode):

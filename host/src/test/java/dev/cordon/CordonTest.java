@@ -285,6 +285,20 @@ class CordonTest {
     }
 
     @Test
+    void aSessionRunsTheSameProgramAsTheSameCodeSoWhatWasCompiledForItIsReused() {
+        // "2 * n" makes the programs go through the guard's marshalled form; the code object of the first
+        // run is the one the second run executes, and another program never gets it.
+        String same = "import sys\nn = 21\nhere = sys._getframe().f_code\nprint(2 * n, here is globals().get('seen'))\nseen = here";
+        String other = "print(3 * 7, sys._getframe().f_code is seen)";
+        try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
+            assertThat(s.run(Execution.builder().code(same).principal("alice").build()).stdout()).isEqualTo("42 False\n");
+            assertThat(s.run(Execution.builder().code(same).principal("alice").build()).stdout()).isEqualTo("42 True\n");
+            assertThat(s.run(Execution.builder().code(other).principal("alice").build()).stdout()).isEqualTo("21 False\n");
+            assertThat(s.run(Execution.builder().code(same).principal("alice").build()).stdout()).isEqualTo("42 True\n");
+        }
+    }
+
+    @Test
     void sessionsKnowIncompleteInput() {
         try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
             assertThat(s.isIncomplete("for i in range(3):\n")).isTrue();

@@ -15,6 +15,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -33,6 +35,13 @@ public final class GraalPySandbox implements AutoCloseable {
     private final Value runCompiled;
     private final Value runGuarded;
     private final GuardedCode guarded;
+    /** Programs this context compiled for itself, the most recently run last; a few, as a session reruns few. */
+    private final Map<String, String> ownCompiled = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 16;
+        }
+    };
     /** True until guest code first runs here: only then may this context's compiler fill the shared cache. */
     private boolean pristine = true;
     private final GuestBridge bridge;
@@ -137,21 +146,33 @@ public final class GraalPySandbox implements AutoCloseable {
     }
 
     /**
-     * The program's guarded code, marshalled: from the cache, or compiled here (and cached if this context is
-     * pristine). The cache holds it as a Latin-1 string, the one form a host value reaches the guest in.
+     * The program's guarded code, marshalled: from the runtime's cache, from this context's own, or compiled
+     * here. Only a pristine context may fill the runtime's cache, which every context trusts; what a context
+     * compiled after guest code ran there (and could have changed its guard) serves that context alone. Either
+     * way the same program gets the same string, which the guest maps to one code object (see
+     * {@code run_marshalled}), so a session does not compile it again for each run. The string is the
+     * marshalled bytes as Latin-1, the one form a host value reaches the guest in.
      */
-    private Object compiled(String code, String sourceName, boolean mayShare) {
+    private String compiled(String code, String sourceName, boolean mayShare) {
         String known = guarded.get(sourceName, code);
         if (known != null) {
             return known;
         }
-        Value fresh = compileGuarded.execute(code, sourceName);
-        if (mayShare) {
-            byte[] bytes = new byte[(int) fresh.getBufferSize()];
-            fresh.readBuffer(0, bytes, 0, bytes.length);
-            guarded.put(sourceName, code, new String(bytes, StandardCharsets.ISO_8859_1));
+        String key = sourceName + '\0' + code;
+        String own = ownCompiled.get(key);
+        if (own != null) {
+            return own;
         }
-        return fresh;
+        Value fresh = compileGuarded.execute(code, sourceName);
+        byte[] bytes = new byte[(int) fresh.getBufferSize()];
+        fresh.readBuffer(0, bytes, 0, bytes.length);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        if (mayShare) {
+            guarded.put(sourceName, code, text);
+        } else {
+            ownCompiled.put(key, text);
+        }
+        return text;
     }
 
     /**
