@@ -10,12 +10,16 @@ import dev.cordon.Limits;
 import dev.cordon.Session;
 import dev.cordon.capabilities.Grants;
 import dev.cordon.capabilities.Json;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -125,7 +129,10 @@ final class BenchCommand implements Callable<Integer> {
         switch (what) {
             case "gateway" -> gateway();
             case "run" -> latency();
-            case "throughput" -> throughput();
+            case "throughput" -> {
+                throughput();
+                bareGraalPyThroughput();
+            }
             case "compute" -> compute();
             case "memory" -> memory();
             case "all" -> {
@@ -133,6 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                 memory();
                 compute();
                 throughput();
+                bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
                     + ": gateway, run, throughput, compute, memory or all");
@@ -214,10 +222,14 @@ final class BenchCommand implements Callable<Integer> {
                 ok(cordon.run(small("bench")));
             }
             long before = liveHeap();
+            long cpu = processCpuNanos();
             double perSecond = sustained(threads, t -> ok(cordon.run(small("bench-" + t))));
+            double cpuPerRun = (processCpuNanos() - cpu) / 1e6 / (perSecond * seconds);
             long after = liveHeap();
             rows.add(new Row("throughput, fresh context per run (" + threads + " threads, " + seconds + " s)", perSecond,
                     "runs/s", null, null, ">= 100 runs/s", perSecond >= 100));
+            rows.add(new Row("  CPU of the process per such run (all threads: guest, JIT, GC)", cpuPerRun, "ms",
+                    null, null, null, null));
             rows.add(new Row("live heap after, fresh contexts (before: " + (before >> 20) + " MB)", after >> 20, "MB",
                     null, null, null, null));
             List<Session> sessions = new ArrayList<>();
@@ -236,6 +248,38 @@ final class BenchCommand implements Callable<Integer> {
                 sessions.forEach(Session::close);
             }
         }
+    }
+
+    /**
+     * The floor under fresh-context throughput: GraalPy alone, a default Context per run on an engine of
+     * its own, with no filesystem, boot, guard or limits. What Cordon adds to a fresh context is the gap.
+     */
+    private void bareGraalPyThroughput() throws InterruptedException {
+        int threads = Runtime.getRuntime().availableProcessors();
+        try (Engine engine = Engine.newBuilder("python").option("engine.WarnInterpreterOnly", "false")
+                .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build()) {
+            Source source = Source.create("python", SMALL);
+            java.util.function.IntConsumer run = t -> {
+                try (Context context = Context.newBuilder("python").engine(engine)
+                        .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build()) {
+                    context.eval(source);
+                }
+            };
+            for (int i = 0; i < 20; i++) {
+                run.accept(0);
+            }
+            long cpu = processCpuNanos();
+            double perSecond = sustained(threads, run);
+            double cpuPerRun = (processCpuNanos() - cpu) / 1e6 / (perSecond * seconds);
+            rows.add(new Row("throughput, GraalPy alone: a bare Context per run, no Cordon (" + threads + " threads)",
+                    perSecond, "runs/s", null, null, null, null));
+            rows.add(new Row("  CPU of the process per such run", cpuPerRun, "ms", null, null, null, null));
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
     }
 
     private double sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
