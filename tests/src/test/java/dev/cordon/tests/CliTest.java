@@ -143,6 +143,9 @@ class CliTest {
         assertThat(prepared.path("ratio").asDouble()).isPositive();
         assertThat(prepared.path("met").isBoolean()).isTrue();
         assertThat(cli("bench", "nonsense").exit()).isEqualTo(2);
+        Run unknown = cli("bench", "compute", "--workloads", "richards,nope");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown workload nope");
     }
 
     @Test
