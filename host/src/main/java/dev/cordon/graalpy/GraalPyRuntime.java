@@ -63,7 +63,7 @@ public final class GraalPyRuntime implements AutoCloseable {
     private final String coreHome;
     private final String stdlibHome;
     private final Source boot;
-    private final GuardedCode guardedCode = new GuardedCode();
+    private final GuardedCode guardedCode = new GuardedCode(64L << 20);
 
     private static GraalPyRuntime shared;
     private static int users;

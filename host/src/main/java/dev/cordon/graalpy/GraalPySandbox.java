@@ -15,8 +15,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,13 +33,8 @@ public final class GraalPySandbox implements AutoCloseable {
     private final Value runCompiled;
     private final Value runGuarded;
     private final GuardedCode guarded;
-    /** Programs this context compiled for itself, the most recently run last; a few, as a session reruns few. */
-    private final Map<String, String> ownCompiled = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > 16;
-        }
-    };
+    /** Programs this context compiled for itself, after guest code ran here: never shared. */
+    private final GuardedCode ownCompiled = new GuardedCode(1L << 20);
     /** True until guest code first runs here: only then may this context's compiler fill the shared cache. */
     private boolean pristine = true;
     private final GuestBridge bridge;
@@ -158,8 +151,7 @@ public final class GraalPySandbox implements AutoCloseable {
         if (known != null) {
             return known;
         }
-        String key = sourceName + '\0' + code;
-        String own = ownCompiled.get(key);
+        String own = ownCompiled.get(sourceName, code);
         if (own != null) {
             return own;
         }
@@ -167,11 +159,7 @@ public final class GraalPySandbox implements AutoCloseable {
         byte[] bytes = new byte[(int) fresh.getBufferSize()];
         fresh.readBuffer(0, bytes, 0, bytes.length);
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        if (mayShare) {
-            guarded.put(sourceName, code, text);
-        } else {
-            ownCompiled.put(key, text);
-        }
+        (mayShare ? guarded : ownCompiled).put(sourceName, code, text);
         return text;
     }
 

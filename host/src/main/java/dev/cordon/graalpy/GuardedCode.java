@@ -11,9 +11,9 @@ import java.util.List;
  * checked before it starts. Compiling that form costs a parse of the syntax tree in Python, several
  * milliseconds, so it is done once per program and kept here, marshalled, for every later context.
  *
- * <p>Only a context that has run no guest code yet may fill the cache: its guard and its compiler are
- * exactly what the boot installed. A session context, whose earlier runs could have changed them,
- * compiles for itself and shares nothing. Thread-safe.
+ * <p>Only a context that has run no guest code yet may fill the runtime's cache: its guard and its compiler
+ * are exactly what the boot installed. A session context, whose earlier runs could have changed them,
+ * compiles for itself and keeps the result in a cache of its own, shared with nothing. Thread-safe.
  */
 final class GuardedCode {
 
@@ -25,10 +25,15 @@ final class GuardedCode {
             "difference", "except", "extend", "fromkeys", "frozenset", "intersection", "join", "list", "ljust", "rjust",
             "set", "sorted", "tuple", "union", "update", "zfill");
 
-    private final Cache<String, String> compiled = Caffeine.newBuilder()
-            .maximumWeight(64L << 20)
-            .<String, String>weigher((key, code) -> key.length() * 2 + code.length())
-            .build();
+    private final Cache<String, String> compiled;
+
+    /** A cache of at most about {@code maxChars} characters of programs and their marshalled code. */
+    GuardedCode(long maxChars) {
+        this.compiled = Caffeine.newBuilder()
+                .maximumWeight(maxChars)
+                .<String, String>weigher((key, code) -> key.length() * 2 + code.length())
+                .build();
+    }
 
     /**
      * The guard's {@code MAX_SOURCE}: GraalPy's parser cannot be interrupted, and a pathological expression of
@@ -50,12 +55,12 @@ final class GuardedCode {
         return false;
     }
 
-    /** The marshalled guarded code (bytes as Latin-1 characters) of a program a pristine context compiled, or null. */
+    /** The marshalled guarded code (bytes as Latin-1 characters) of a program, or null. */
     String get(String sourceName, String code) {
         return compiled.getIfPresent(key(sourceName, code));
     }
 
-    /** Keeps the marshalled guarded code that a pristine context compiled. */
+    /** Keeps the marshalled guarded code of a program. */
     void put(String sourceName, String code, String marshalled) {
         compiled.put(key(sourceName, code), marshalled);
     }
