@@ -67,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--workloads", split = ",", paramLabel = "NAME",
             description = "The compute workloads to run, comma-separated (default: all six: ${DEFAULT-VALUE}).",
-            defaultValue = "richards,nbody,fannkuch,spectral-norm,json,regex")
+            defaultValue = ALL_WORKLOADS)
     List<String> workloads;
 
     @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
@@ -117,7 +117,9 @@ final class BenchCommand implements Callable<Integer> {
                Boolean met) {
     }
 
-    private static final List<String> WORKLOADS = List.of("richards", "nbody", "fannkuch", "spectral-norm", "json", "regex");
+    /** The workloads of {@code workloads.py}, in the order the benchmark times them. */
+    private static final String ALL_WORKLOADS = "richards,nbody,fannkuch,spectral-norm,json,regex";
+    private static final List<String> WORKLOADS = List.of(ALL_WORKLOADS.split(","));
 
     @Override
     public Integer call() throws Exception {
@@ -222,14 +224,12 @@ final class BenchCommand implements Callable<Integer> {
                 ok(cordon.run(small("bench")));
             }
             long before = liveHeap();
-            long cpu = processCpuNanos();
-            double perSecond = sustained(threads, t -> ok(cordon.run(small("bench-" + t))));
-            double cpuPerRun = (processCpuNanos() - cpu) / 1e6 / (perSecond * seconds);
+            Rate fresh = sustained(threads, t -> ok(cordon.run(small("bench-" + t))));
             long after = liveHeap();
-            rows.add(new Row("throughput, fresh context per run (" + threads + " threads, " + seconds + " s)", perSecond,
-                    "runs/s", null, null, ">= 100 runs/s", perSecond >= 100));
-            rows.add(new Row("  CPU of the process per such run (all threads: guest, JIT, GC)", cpuPerRun, "ms",
-                    null, null, null, null));
+            rows.add(new Row("throughput, fresh context per run (" + threads + " threads, " + seconds + " s)",
+                    fresh.perSecond(), "runs/s", null, null, ">= 100 runs/s", fresh.perSecond() >= 100));
+            rows.add(new Row("  CPU of the process per such run (all threads: guest, JIT, GC)", fresh.cpuMillisPerRun(),
+                    "ms", null, null, null, null));
             rows.add(new Row("live heap after, fresh contexts (before: " + (before >> 20) + " MB)", after >> 20, "MB",
                     null, null, null, null));
             List<Session> sessions = new ArrayList<>();
@@ -238,7 +238,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             try {
                 long beforeSessions = liveHeap();
-                double sessionRate = sustained(threads, t -> ok(sessions.get(t).run(small("bench-" + t))));
+                double sessionRate = sustained(threads, t -> ok(sessions.get(t).run(small("bench-" + t)))).perSecond();
                 long afterSessions = liveHeap();
                 rows.add(new Row("throughput, session mode (" + threads + " threads, " + seconds + " s)", sessionRate,
                         "runs/s", null, null, ">= 1000 runs/s", sessionRate >= 1000));
@@ -268,12 +268,10 @@ final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < 20; i++) {
                 run.accept(0);
             }
-            long cpu = processCpuNanos();
-            double perSecond = sustained(threads, run);
-            double cpuPerRun = (processCpuNanos() - cpu) / 1e6 / (perSecond * seconds);
+            Rate bare = sustained(threads, run);
             rows.add(new Row("throughput, GraalPy alone: a bare Context per run, no Cordon (" + threads + " threads)",
-                    perSecond, "runs/s", null, null, null, null));
-            rows.add(new Row("  CPU of the process per such run", cpuPerRun, "ms", null, null, null, null));
+                    bare.perSecond(), "runs/s", null, null, null, null));
+            rows.add(new Row("  CPU of the process per such run", bare.cpuMillisPerRun(), "ms", null, null, null, null));
         }
     }
 
@@ -282,7 +280,11 @@ final class BenchCommand implements Callable<Integer> {
                 ? os.getProcessCpuTime() : 0;
     }
 
-    private double sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
+    /** Runs per second, and the CPU of the whole process (guest, JIT and GC threads) per run, in milliseconds. */
+    private record Rate(double perSecond, double cpuMillisPerRun) {
+    }
+
+    private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong done = new AtomicLong();
         List<Thread> ts = new ArrayList<>();
@@ -296,14 +298,16 @@ final class BenchCommand implements Callable<Integer> {
             }));
         }
         long start = System.nanoTime();
+        long cpu = processCpuNanos();
         Thread.sleep(seconds * 1_000L);
         long count = done.get();
+        double cpuMillis = (processCpuNanos() - cpu) / 1e6;
         double elapsed = (System.nanoTime() - start) / 1e9;
         stop.set(true);
         for (Thread t : ts) {
             t.join();
         }
-        return count / elapsed;
+        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count);
     }
 
     /** Each workload warmed up for {@link #computeWarmup} seconds in one session, then its best of five; CPython's best of five on the same source. */
