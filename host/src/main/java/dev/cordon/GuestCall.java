@@ -154,7 +154,8 @@ final class GuestCall {
                     interactive, maxOperationBytes(monitor.limits()), monitor.limits().wallTime()));
             done.complete(result(outcome, monitor.tripped(), sandbox.value()));
         } catch (Throwable t) {
-            done.complete(internal(t));
+            // A limit that cancelled the context can make the host's own calls into it fail: the limit is the answer.
+            done.complete(monitor.tripped() != null ? result(null, monitor.tripped()) : internal(t));
         } finally {
             if (sandbox != null && (session == null || !sandbox.usable())) {
                 sandbox.close();
