@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The command line in-process: output, exit codes and the JSON shape. */
 class CliTest {
@@ -146,6 +147,20 @@ class CliTest {
         Run unknown = cli("bench", "compute", "--workloads", "richards,nope");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("unknown workload nope");
+    }
+
+    @Test
+    void benchComputeTimesAWorkloadWarmedUpInOneRunBesideCPython() throws Exception {
+        Run r = cli("bench", "compute", "--workloads", "fannkuch", "--compute-warmup", "1", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
+        assertThat(figures).hasSize(2);
+        JsonNode fannkuch = figures.get(0);
+        assertThat(fannkuch.path("name").asText()).isEqualTo("compute: fannkuch (best of 5 after 1 s of warm-up)");
+        assertThat(fannkuch.path("value").asDouble()).isPositive();
+        assertThat(fannkuch.path("baseline").asText()).startsWith("python3");
+        assertThat(figures.get(1).path("name").asText()).startsWith("compute: geometric mean");
+        assertThat(figures.get(1).path("value").asDouble()).isEqualTo(fannkuch.path("ratio").asDouble(), within(1e-9));
     }
 
     @Test
