@@ -312,18 +312,15 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Each workload in a fresh context of its own, warmed up for {@link #computeWarmup} seconds and then timed
-     * (best of five) in the same run; CPython's best of five on the same source. GraalPy runs {@code json.loads}
-     * 10 to 20 times slower when the warm-up runs in a later run of a session than the one that imported
-     * {@code json}, or as the argument of a pending call ({@code cordon.result(warmed(...))}) instead of a
-     * statement of its own (README, "Known limits"); this measures the compiled workload, as CPython's
-     * figure does, and the README gives the other figures beside it.
+     * (best of five) in the same run, as CPython's process runs it; CPython's best of five on the same source.
+     * The JSON figure varies from run to run by a factor of up to 20 under GraalPy's JIT (README, "Known
+     * limits"); the other five are stable within tens of percent.
      */
     private void compute() throws Exception {
         String source = resource("workloads.py");
         List<Double> ratios = new ArrayList<>();
         try (Cordon cordon = Cordon.builder().defaultLimits(LONG).build()) {
             for (String w : workloads) {
-                // A statement of its own, not an argument of cordon.result(...): see the Javadoc above.
                 String call = source + "\nbest = warmed('" + w + "', " + computeWarmup + ", 5)\nimport cordon\ncordon.result(best)\n";
                 double cordonSeconds = ((Number) ok(cordon.run(Execution.builder().principal("bench").code(call).build()))
                         .value()).doubleValue();
