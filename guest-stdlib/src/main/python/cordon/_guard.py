@@ -40,6 +40,7 @@ import marshal
 import sys
 from _io import open as _open
 from _operator import index as _index
+from _collections import deque as _deque
 from time import monotonic as _monotonic
 
 # The largest integer result, in bits, of a multiplication or power. Java's BigInteger squares a
@@ -69,6 +70,11 @@ _type = type
 _len = len
 _isinstance = isinstance
 _bool = bool
+# A class's real method resolution order and own namespace, read past any metaclass that overrides them.
+_mro_of = type.__dict__["__mro__"].__get__
+_dict_of = type.__dict__["__dict__"].__get__
+# The builtin sequences whose repeat allocates at once, with the bytes each item takes at least.
+_REPEATED = ((_str, 1), (_bytes, 1), (_bytearray, 1), (_list, 4), (_tuple, 4), (_deque, 4))
 
 
 def _copy_location(new, old):
@@ -108,12 +114,34 @@ def _item_size(seq):
     t = _type(seq)
     if t is _str or t is _bytes or t is _bytearray:
         return 1
-    if t is _list or t is _tuple:
+    if t is _list or t is _tuple or t is _deque:
         return 4
+    for base, size in _REPEATED:
+        if _isinstance(seq, base):
+            # A subclass repeats as its base does unless a class of its own defines the operator.
+            return size if _repeats_as(t, base) else 0
     size = getattr(seq, "itemsize", None)
     if _type(size) is _int:
         return size
     return 0
+
+
+def _repeats_as(t, base):
+    for k in _mro_of(t):
+        if k is base:
+            return True
+        own = _dict_of(k)
+        if "__mul__" in own or "__rmul__" in own or "__imul__" in own:
+            return False
+    return False
+
+
+def _length(seq):
+    """The length of a sequence the way its builtin base counts it: a subclass's __len__ may say anything."""
+    for base, _ in _REPEATED:
+        if _isinstance(seq, base):
+            return base.__len__(seq)
+    return _len(seq)
 
 
 def _check_repeat(seq, n):
@@ -121,7 +149,7 @@ def _check_repeat(seq, n):
         return
     size = _item_size(seq)
     if size:
-        total = _len(seq) * size * n
+        total = _length(seq) * size * n
         if total > _limit[0]:
             _refuse("repeating a %s %d times" % (_type(seq).__name__, n), total)
 

@@ -54,6 +54,14 @@ class OperationGuardTest {
                 Arguments.of("tuple repeat", "(1, 2) * 10**9", "repeating a tuple"),
                 Arguments.of("array repeat", "import array\narray.array('d', [0.0]) * 10**8", "repeating a array"),
                 Arguments.of("augmented repeat", "x = [0]\nx *= 10**9", "repeating a list"),
+                Arguments.of("repeat of a list subclass", "class L(list): pass\nL([0]) * 10**9", "repeating a L"),
+                Arguments.of("repeat of a str subclass whose __len__ lies",
+                        "class S(str):\n    def __len__(self): return 0\nS('ab') * 10**9", "repeating a S"),
+                Arguments.of("deque repeat", "import collections\ncollections.deque([0]) * 10**9", "repeating a deque"),
+                Arguments.of("deque repeat on the left", "import collections\n10**9 * collections.deque([0])",
+                        "repeating a deque"),
+                Arguments.of("augmented deque repeat", "import collections\nd = collections.deque([0])\nd *= 10**9",
+                        "repeating a deque"),
                 Arguments.of("augmented repeat of an attribute", "class C: pass\nc = C()\nc.x = 'ab'\nc.x *= 10**9",
                         "repeating a str"),
                 Arguments.of("integer power", "10 ** (10 ** 8)", "the power"),
@@ -115,6 +123,20 @@ class OperationGuardTest {
         assertThat(r.error().message()).contains(message).contains("refused");
         // The guest sees its own line, not the guard's frames.
         assertThat(r.error().traceback()).doesNotContain("_guard");
+    }
+
+    @Test
+    void aSubclassThatDefinesItsOwnProductKeepsItAndSmallRepeatsOfSubclassesWork() {
+        ExecutionResult r = run("""
+                import collections
+                class V(list):
+                    def __mul__(self, n): return V(x * n for x in self)
+                class L(list): pass
+                d = collections.deque([1, 2]); d *= 2
+                print(V([1, 2]) * 10**9, L([1]) * 3, list(d), collections.deque('ab') * 2)
+                """);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("[1000000000, 2000000000] [1, 1, 1] [1, 2, 1, 2] deque(['a', 'b', 'a', 'b'])\n");
     }
 
     @Test
