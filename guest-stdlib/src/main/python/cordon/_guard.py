@@ -112,14 +112,10 @@ def _human(n):
 
 def _item_size(seq):
     t = _type(seq)
-    if t is _str or t is _bytes or t is _bytearray:
-        return 1
-    if t is _list or t is _tuple or t is _deque:
-        return 4
     for base, size in _REPEATED:
         if _isinstance(seq, base):
             # A subclass repeats as its base does unless a class of its own defines the operator.
-            return size if _repeats_as(t, base) else 0
+            return size if t is base or _repeats_as(t, base) else 0
     size = getattr(seq, "itemsize", None)
     if _type(size) is _int:
         return size
