@@ -132,7 +132,7 @@ class CliTest {
 
     @Test
     void benchPrintsItsFiguresAsJsonWithTheirBaselines() throws Exception {
-        Run r = cli("bench", "run", "--samples", "3", "--json");
+        Run r = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
         assertThat(figures).hasSize(6);
