@@ -61,8 +61,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "How long each throughput figure is sustained (default: 60).", defaultValue = "60")
     int seconds;
 
-    @Option(names = "--run-warmup", description = "Seconds of prepared runs before they are timed, on an engine that the"
-            + " fresh runs warmed (default: 20).", defaultValue = "20")
+    @Option(names = "--run-warmup", description = "Seconds of the same load before small runs are timed: prepared runs"
+            + " (run), each throughput figure's own load (throughput) (default: 20).", defaultValue = "20")
     int runWarmup;
 
     @Option(names = "--compute-warmup", description = "Seconds each compute workload runs before it is timed (default: 30).",
@@ -293,6 +293,10 @@ final class BenchCommand implements Callable<Integer> {
     private record Rate(double perSecond, double cpuMillisPerRun) {
     }
 
+    /**
+     * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after {@link #runWarmup}
+     * seconds of the same load on the same threads: a rate sustained by a warm Cordon, not its first minute.
+     */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong done = new AtomicLong();
@@ -306,10 +310,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }));
         }
+        Thread.sleep(runWarmup * 1_000L);
         long start = System.nanoTime();
         long cpu = processCpuNanos();
+        long first = done.get();
         Thread.sleep(seconds * 1_000L);
-        long count = done.get();
+        long count = done.get() - first;
         double cpuMillis = (processCpuNanos() - cpu) / 1e6;
         double elapsed = (System.nanoTime() - start) / 1e9;
         stop.set(true);
