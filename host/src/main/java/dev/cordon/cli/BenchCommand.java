@@ -180,8 +180,8 @@ final class BenchCommand implements Callable<Integer> {
             // warmed: a warm Cordon, as a server's is. Closing the first would have closed the engine.
             try (Cordon cordon = Cordon.builder().defaultLimits(LONG).preparedContexts(2).build()) {
                 List<Long> prepared = new ArrayList<>();
-                // A new engine needs --run-warmup: over its first 20 s of prepared runs the median small run fell
-                // from 3.3 to 1.2 ms and the boot of a context from 81 to 56 ms as Graal compiled both paths.
+                // Even on this engine, warmed by the fresh runs, the first 20 s of prepared runs took the median
+                // from 3.3 to 1.2 ms and a context's boot from 81 to 56 ms as Graal compiled both paths.
                 long warmUntil = System.nanoTime() + Duration.ofSeconds(runWarmup).toNanos();
                 while (prepared.size() < n) {
                     // Light load: the next run comes once the pool has refilled and the last context is closed,
