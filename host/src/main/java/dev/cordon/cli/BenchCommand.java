@@ -61,9 +61,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "How long each throughput figure is sustained (default: 60).", defaultValue = "60")
     int seconds;
 
-    @Option(names = "--run-warmup", description = "Seconds of the same load before small runs are timed: prepared runs"
-            + " (run), each throughput figure's own load (throughput) (default: 20).", defaultValue = "20")
+    @Option(names = "--run-warmup", description = "Seconds of prepared runs before they are timed (run) (default: 20).",
+            defaultValue = "20")
     int runWarmup;
+
+    @Option(names = "--throughput-warmup", description = "Seconds each throughput figure's own load runs before it is"
+            + " counted (throughput); the rate during them is reported too (default: 120).", defaultValue = "120")
+    int throughputWarmup;
 
     @Option(names = "--compute-warmup", description = "Seconds each compute workload runs before it is timed (default: 30).",
             defaultValue = "30")
@@ -127,6 +131,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (samples < 1 || warmup < 0 || seconds < 1 || runWarmup < 0 || throughputWarmup < 0 || computeWarmup < 0) {
+            throw new IllegalArgumentException("--samples and --seconds must be at least 1, the warm-ups at least 0");
+        }
         for (String w : workloads) {
             if (!WORKLOADS.contains(w)) {
                 throw new IllegalArgumentException("unknown workload " + w + ": " + String.join(", ", WORKLOADS));
@@ -237,6 +244,7 @@ final class BenchCommand implements Callable<Integer> {
             long after = liveHeap();
             rows.add(new Row("throughput, fresh context per run (" + threads + " threads, " + seconds + " s)",
                     fresh.perSecond(), "runs/s", null, null, ">= 100 runs/s", fresh.perSecond() >= 100));
+            fresh.addWarmupRow(rows);
             rows.add(new Row("  CPU of the process per such run (all threads: guest, JIT, GC)", fresh.cpuMillisPerRun(),
                     "ms", null, null, null, null));
             rows.add(new Row("live heap after, fresh contexts (before: " + (before >> 20) + " MB)", after >> 20, "MB",
@@ -247,10 +255,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             try {
                 long beforeSessions = liveHeap();
-                double sessionRate = sustained(threads, t -> ok(sessions.get(t).run(small("bench-" + t)))).perSecond();
+                Rate session = sustained(threads, t -> ok(sessions.get(t).run(small("bench-" + t))));
+                double sessionRate = session.perSecond();
                 long afterSessions = liveHeap();
                 rows.add(new Row("throughput, session mode (" + threads + " threads, " + seconds + " s)", sessionRate,
                         "runs/s", null, null, ">= 1000 runs/s", sessionRate >= 1000));
+                session.addWarmupRow(rows);
                 rows.add(new Row("live heap after, sessions (before: " + (beforeSessions >> 20) + " MB)",
                         afterSessions >> 20, "MB", null, null, null, null));
             } finally {
@@ -281,6 +291,7 @@ final class BenchCommand implements Callable<Integer> {
             rows.add(new Row("throughput, GraalPy alone: a bare Context per run, no Cordon (" + threads + " threads)",
                     bare.perSecond(), "runs/s", null, null, null, null));
             rows.add(new Row("  CPU of the process per such run", bare.cpuMillisPerRun(), "ms", null, null, null, null));
+            bare.addWarmupRow(rows);
         }
     }
 
@@ -289,13 +300,24 @@ final class BenchCommand implements Callable<Integer> {
                 ? os.getProcessCpuTime() : 0;
     }
 
-    /** Runs per second, and the CPU of the whole process (guest, JIT and GC threads) per run, in milliseconds. */
-    private record Rate(double perSecond, double cpuMillisPerRun) {
+    /**
+     * Runs per second, the CPU of the whole process (guest, JIT and GC threads) per run in milliseconds, and the
+     * rate of the same load during its warm-up (the JIT still compiling), which a freshly started server sees.
+     */
+    private record Rate(double perSecond, double cpuMillisPerRun, int warmupSeconds, double warmupPerSecond) {
+
+        void addWarmupRow(List<Row> rows) {
+            if (warmupSeconds > 0) {
+                rows.add(new Row("  the same load in its first " + warmupSeconds + " s (warm-up, not counted above)",
+                        warmupPerSecond, "runs/s", null, null, null, null));
+            }
+        }
     }
 
     /**
-     * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after {@link #runWarmup}
-     * seconds of the same load on the same threads: a rate sustained by a warm Cordon, not its first minute.
+     * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after {@link #throughputWarmup}
+     * seconds of the same load on the same threads: a rate sustained by a warm Cordon, not its first minutes. With
+     * a fresh context per run the JIT takes minutes to settle on 2 cores (README, "Fresh contexts").
      */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
@@ -310,10 +332,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }));
         }
-        Thread.sleep(runWarmup * 1_000L);
+        long warmupStart = System.nanoTime();
+        Thread.sleep(throughputWarmup * 1_000L);
         long start = System.nanoTime();
         long cpu = processCpuNanos();
         long first = done.get();
+        double warmupRate = throughputWarmup == 0 ? 0 : first / ((start - warmupStart) / 1e9);
         Thread.sleep(seconds * 1_000L);
         long count = done.get() - first;
         double cpuMillis = (processCpuNanos() - cpu) / 1e6;
@@ -322,7 +346,7 @@ final class BenchCommand implements Callable<Integer> {
         for (Thread t : ts) {
             t.join();
         }
-        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count);
+        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count, throughputWarmup, warmupRate);
     }
 
     /**

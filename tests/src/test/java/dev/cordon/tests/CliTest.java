@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -147,6 +149,27 @@ class CliTest {
         Run unknown = cli("bench", "compute", "--workloads", "richards,nope");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("unknown workload nope");
+        Run negative = cli("bench", "throughput", "--throughput-warmup", "-1");
+        assertThat(negative.exit()).isEqualTo(2);
+        assertThat(negative.err()).contains("the warm-ups at least 0");
+    }
+
+    @Test
+    void benchThroughputCountsAfterItsWarmUpAndReportsTheWarmUpRateBeside() throws Exception {
+        Run r = cli("bench", "throughput", "--seconds", "1", "--throughput-warmup", "1", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
+        List<String> names = new ArrayList<>();
+        figures.forEach(f -> names.add(f.path("name").asText()));
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThat(names).containsSubsequence("throughput, fresh context per run (" + cores + " threads, 1 s)",
+                "  the same load in its first 1 s (warm-up, not counted above)");
+        assertThat(names.stream().filter(n -> n.contains("warm-up, not counted")).count()).isEqualTo(3);
+        figures.forEach(f -> {
+            if (f.path("unit").asText().equals("runs/s")) {
+                assertThat(f.path("value").asDouble()).as(f.path("name").asText()).isPositive();
+            }
+        });
     }
 
     @Test
