@@ -244,9 +244,9 @@ final class BenchCommand implements Callable<Integer> {
             long after = liveHeap();
             rows.add(new Row("throughput, fresh context per run (" + threads + " threads, " + seconds + " s)",
                     fresh.perSecond(), "runs/s", null, null, ">= 100 runs/s", fresh.perSecond() >= 100));
-            fresh.addWarmupRow(rows);
             rows.add(new Row("  CPU of the process per such run (all threads: guest, JIT, GC)", fresh.cpuMillisPerRun(),
                     "ms", null, null, null, null));
+            addWarmupRow(fresh);
             rows.add(new Row("live heap after, fresh contexts (before: " + (before >> 20) + " MB)", after >> 20, "MB",
                     null, null, null, null));
             List<Session> sessions = new ArrayList<>();
@@ -260,7 +260,7 @@ final class BenchCommand implements Callable<Integer> {
                 long afterSessions = liveHeap();
                 rows.add(new Row("throughput, session mode (" + threads + " threads, " + seconds + " s)", sessionRate,
                         "runs/s", null, null, ">= 1000 runs/s", sessionRate >= 1000));
-                session.addWarmupRow(rows);
+                addWarmupRow(session);
                 rows.add(new Row("live heap after, sessions (before: " + (beforeSessions >> 20) + " MB)",
                         afterSessions >> 20, "MB", null, null, null, null));
             } finally {
@@ -291,7 +291,7 @@ final class BenchCommand implements Callable<Integer> {
             rows.add(new Row("throughput, GraalPy alone: a bare Context per run, no Cordon (" + threads + " threads)",
                     bare.perSecond(), "runs/s", null, null, null, null));
             rows.add(new Row("  CPU of the process per such run", bare.cpuMillisPerRun(), "ms", null, null, null, null));
-            bare.addWarmupRow(rows);
+            addWarmupRow(bare);
         }
     }
 
@@ -304,20 +304,22 @@ final class BenchCommand implements Callable<Integer> {
      * Runs per second, the CPU of the whole process (guest, JIT and GC threads) per run in milliseconds, and the
      * rate of the same load during its warm-up (the JIT still compiling), which a freshly started server sees.
      */
-    private record Rate(double perSecond, double cpuMillisPerRun, int warmupSeconds, double warmupPerSecond) {
+    private record Rate(double perSecond, double cpuMillisPerRun, double warmupPerSecond) {
+    }
 
-        void addWarmupRow(List<Row> rows) {
-            if (warmupSeconds > 0) {
-                rows.add(new Row("  the same load in its first " + warmupSeconds + " s (warm-up, not counted above)",
-                        warmupPerSecond, "runs/s", null, null, null, null));
-            }
+    /** The rate during {@link #throughputWarmup}, beside the figure it preceded; none when there was no warm-up. */
+    private void addWarmupRow(Rate rate) {
+        if (throughputWarmup > 0) {
+            rows.add(new Row("  the same load in its first " + throughputWarmup + " s (warm-up, not counted above)",
+                    rate.warmupPerSecond(), "runs/s", null, null, null, null));
         }
     }
 
     /**
      * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after {@link #throughputWarmup}
      * seconds of the same load on the same threads: a rate sustained by a warm Cordon, not its first minutes. With
-     * a fresh context per run the JIT takes minutes to settle on 2 cores (README, "Fresh contexts").
+     * a fresh context per run the JIT takes minutes to settle on 2 cores (README, "Fresh contexts take minutes
+     * to warm up").
      */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
@@ -346,7 +348,7 @@ final class BenchCommand implements Callable<Integer> {
         for (Thread t : ts) {
             t.join();
         }
-        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count, throughputWarmup, warmupRate);
+        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count, warmupRate);
     }
 
     /**
