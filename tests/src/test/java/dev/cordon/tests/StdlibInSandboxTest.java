@@ -3,6 +3,7 @@ package dev.cordon.tests;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Status;
 import dev.cordon.testing.SharedCordon;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,6 +51,50 @@ class StdlibInSandboxTest {
     void moduleWorks(String module, String code) {
         ExecutionResult r = SharedCordon.run(code + "\nprint('ok')\n");
         assertThat(r.status()).as("%s: %s", module, r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("ok\n");
+    }
+
+    /**
+     * json.loads parses numbers in GraalPy's scanner itself (cordon._boot hands the scanner plain
+     * number hooks); the values, to the bit, and the decoder's own hooks and errors stay CPython's.
+     */
+    @Test
+    void jsonNumbersDecodeExactlyAndHooksAndErrorsStay() {
+        ExecutionResult r = SharedCordon.run("""
+                import json, decimal, math
+                ints = json.loads('[0, -0, 7, -12, 123456789012345678901234567890, -98765432109876543210987654321]')
+                assert ints == [0, 0, 7, -12, 123456789012345678901234567890, -98765432109876543210987654321], ints
+                assert all(type(i) is int for i in ints)
+                text = '1.5, -0.0, 0.1, 1e10, 1E-7, -2.5e+3, 1e400, -1e400, 5e-324, 1.7976931348623157e308, 3.141592653589793, 12345678901234567.0, 0.30000000000000004, 2.2250738585072014e-308'
+                floats = json.loads('[' + text + ']')
+                assert all(type(f) is float for f in floats)
+                hexes = [f.hex() for f in floats]
+                assert hexes == ['0x1.8000000000000p+0', '-0x0.0p+0', '0x1.999999999999ap-4', '0x1.2a05f20000000p+33',
+                    '0x1.ad7f29abcaf48p-24', '-0x1.3880000000000p+11', 'inf', '-inf', '0x0.0000000000001p-1022',
+                    '0x1.fffffffffffffp+1023', '0x1.921fb54442d18p+1', '0x1.5ee2a2eb5a5c4p+53', '0x1.3333333333334p-2',
+                    '0x1.0000000000000p-1022'], hexes
+                assert hexes == [float(t).hex() for t in text.split(', ')]
+                assert json.loads('{"a": 1.25}', parse_float=decimal.Decimal) == {'a': decimal.Decimal('1.25')}
+                assert json.loads('[3, 2.5]', parse_int=lambda s: 'int:' + s) == ['int:3', 2.5]
+                assert json.loads('[3, 2.5]', parse_float=lambda s: 'float:' + s) == [3, 'float:2.5']
+                assert json.loads('{"a": 2}', object_hook=lambda d: sorted(d.items())) == [('a', 2)]
+                assert json.loads('{"a": 2, "b": 3}', object_pairs_hook=list) == [('a', 2), ('b', 3)]
+                assert json.loads('[NaN, Infinity]', parse_constant=lambda c: c) == ['NaN', 'Infinity']
+                assert math.isnan(json.loads('NaN'))
+                assert json.JSONDecoder(strict=False).decode('"a\tb"') == 'a\tb'
+                errors = []
+                for bad in ['[1.]', '[01]', '[-]', '[1e]', '{"a" 1}', '[.5]', '[1,]', '"a\tb"']:
+                    try:
+                        json.loads(bad)
+                        errors.append((bad, 'accepted'))
+                    except json.JSONDecodeError as e:
+                        errors.append((e.msg, e.pos))
+                assert errors == [("Expecting ',' delimiter", 2), ("Expecting ',' delimiter", 2), ('Expecting value', 1),
+                    ("Expecting ',' delimiter", 2), ("Expecting ':' delimiter", 5), ('Expecting value', 1),
+                    ('Expecting value', 3), ('Invalid control character at', 2)], errors
+                print('ok')
+                """);
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
         assertThat(r.stdout()).isEqualTo("ok\n");
     }
 }
