@@ -318,8 +318,8 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after {@link #throughputWarmup}
      * seconds of the same load on the same threads: a rate sustained by a warm Cordon, not its first minutes. With
-     * a fresh context per run the JIT takes minutes to settle on 2 cores (README, "Fresh contexts take minutes
-     * to warm up").
+     * a fresh context per run the JIT takes minutes to settle on 2 cores (README, "What limits the
+     * targets not met").
      */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
