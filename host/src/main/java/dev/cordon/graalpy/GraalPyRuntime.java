@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -54,7 +55,54 @@ public final class GraalPyRuntime implements AutoCloseable {
      * {@code cordon._boot.install} returns) is what {@code Context.eval} returns.
      */
     private static final String BOOT = "(lambda: (__import__('sys').path.append('" + GUEST_LIB + "'), "
-            + "__import__('cordon._boot', fromlist=['install']).install(globals().pop('__cordon_bridge__')))[1])()";
+            + "__cordon_load_shared__(), "
+            + "__import__('cordon._boot', fromlist=['install']).install(globals().pop('__cordon_bridge__')))[2])()";
+
+    /**
+     * The boot's modules, loaded from cached host sources rather than imported. GraalPy shares code between the
+     * contexts of an engine only for the sources the host evaluates: an import compiles a module anew in each
+     * context, and the JIT then compiles each context's copy of its hot functions (the guard's checks, the
+     * boot's {@code install}) long after that context has closed. Shared, they are compiled once.
+     */
+    static final List<String> SHARED_MODULES = List.of("cordon._guard", "cordon._boot");
+
+    /**
+     * Defines, in builtins, the hook that the first line of each shared module's source calls: when the host
+     * evaluates the source (as {@code __main__}), the hook keeps the module's code object and stops it before
+     * anything else runs; {@code __cordon_load_shared__}, called by the boot, then runs each code object as its
+     * module (in a module object of its own, registered in {@code sys.modules}) and removes both hooks. The hook
+     * is put on the module's first line so that line numbers stay the file's.
+     */
+    private static final String SHARED_PRELUDE = """
+            def __cordon_prelude__():
+                import builtins
+                class HandedOver(BaseException):
+                    pass
+                codes = []
+                def hand_over(name):
+                    if name == '__main__':
+                        import sys
+                        codes.append(sys._getframe(1).f_code)
+                        raise HandedOver()
+                def load_shared():
+                    import sys, cordon
+                    del builtins.__cordon_load_shared__
+                    if len(codes) != %d:
+                        raise ImportError('the boot modules handed over %%d code objects of %d' %% len(codes))
+                    for name, code in zip(%s, codes):
+                        module = type(sys)(name)
+                        module.__file__ = code.co_filename
+                        module.__package__ = 'cordon'
+                        sys.modules[name] = module
+                        setattr(cordon, name.rpartition('.')[2], module)
+                        exec(code, module.__dict__)
+                    del builtins.__cordon_code__
+                builtins.__cordon_code__ = hand_over
+                builtins.__cordon_load_shared__ = load_shared
+            __cordon_prelude__()
+            del __cordon_prelude__
+            """;
+
 
     private final Engine engine;
     private final HostTree languageHome;
@@ -100,6 +148,25 @@ public final class GraalPyRuntime implements AutoCloseable {
         this.stdlibHome = HOME + "/" + layout.stdlib;
         this.guestStdlib = new MemoryTree(GuestStdlib.files(), Instant.now());
         this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
+        Map<String, byte[]> files = GuestStdlib.files();
+        List<Source> shared = new java.util.ArrayList<>();
+        shared.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(SHARED_MODULES.size(), SHARED_MODULES.size(),
+                "['" + String.join("', '", SHARED_MODULES) + "']"),
+                "<cordon-prelude>").cached(true).buildLiteral());
+        for (String module : SHARED_MODULES) {
+            String path = module.replace('.', '/') + ".py";
+            String text = new String(files.get(path), java.nio.charset.StandardCharsets.UTF_8);
+            shared.add(Source.newBuilder("python", "__cordon_code__(__name__); " + text, GUEST_LIB + "/" + path)
+                    .cached(true).buildLiteral());
+        }
+        this.sharedSources = List.copyOf(shared);
+    }
+
+    private final List<Source> sharedSources;
+
+    /** The prelude, then each shared module's source: evaluated in this order before {@link #bootSource()}. */
+    List<Source> sharedSources() {
+        return sharedSources;
     }
 
     private record Layout(String home, String core, String stdlib) {

@@ -52,6 +52,17 @@ public final class GraalPySandbox implements AutoCloseable {
         this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot;
         try {
+            for (Source shared : runtime.sharedSources()) {
+                try {
+                    context.eval(shared);
+                } catch (PolyglotException handedOver) {
+                    // Expected of each module's source: it stops once it has handed its code over. Any other
+                    // failure leaves a code object missing, which the boot's loader refuses.
+                    if (!handedOver.isGuestException()) {
+                        throw handedOver;
+                    }
+                }
+            }
             boot = context.eval(runtime.bootSource());
         } catch (RuntimeException e) {
             // A context that failed to boot is closed here: nothing else holds it.

@@ -322,6 +322,25 @@ class OperationGuardTest {
     }
 
     @Test
+    void theGuardAndTheBootAreModulesOfTheirOwnLoadedFromSharedCodeAndLeaveNoHookBehind() {
+        // GraalPyRuntime loads them from cached host sources (one code for every context), not by import.
+        ExecutionResult r = run("""
+                import builtins, sys, cordon
+                from cordon import _guard, _boot
+                assert sys.modules['cordon._guard'] is _guard is cordon._guard and sys.modules['cordon._boot'] is _boot
+                assert _guard.__file__ == '/usr/lib/cordon/cordon/_guard.py', _guard.__file__
+                assert _guard.mul.__globals__ is vars(_guard) and _boot.install.__globals__ is vars(_boot)
+                assert _guard.install.__code__.co_firstlineno > 1
+                hooks = [n for n in dir(builtins) if n in ('__cordon_code__', '__cordon_codes__', '__cordon_load_shared__')]
+                assert not hooks, hooks
+                assert sorted(n for n in globals() if n.startswith('__cordon')) == [], list(globals())
+                print(6 * 7)
+                """);
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("42\n");
+    }
+
+    @Test
     void aHandlerThatCatchesEverythingIsStillStoppedAtTheDeadline() throws InterruptedException {
         // A recursion that catches the RecursionError GraalPy's cancellation provokes, and recurses again.
         String code = HostilePrograms.named("cpu.recursion-retry").code();
