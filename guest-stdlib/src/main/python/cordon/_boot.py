@@ -146,7 +146,6 @@ def _track_open_files():
     closing, so that files of a session stay usable in its next call.
     """
     import builtins
-    import io
     import _io
     # Strong references: a file dropped unclosed must still be flushed, as CPython does when it dies.
     # Only files that can be written are kept, and closed ones are pruned as the list grows.
@@ -165,7 +164,11 @@ def _track_open_files():
 
     open.__doc__ = original.__doc__
     open.__module__ = "io"
-    builtins.open = io.open = _io.open = open
+    # io copies _io.open when it is first imported, so it is not imported here: io, abc and the pure-Python
+    # ABCs they bring would be compiled anew in every context (GraalPy shares only the host's sources).
+    builtins.open = _io.open = open
+    if "io" in sys.modules:
+        sys.modules["io"].open = open
 
     def flush_files():
         for f in files:
