@@ -17,9 +17,11 @@ import org.graalvm.polyglot.io.IOAccess;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +105,6 @@ public final class GraalPyRuntime implements AutoCloseable {
             del __cordon_prelude__
             """;
 
-
     private final Engine engine;
     private final HostTree languageHome;
     private final MemoryTree guestStdlib;
@@ -111,6 +112,7 @@ public final class GraalPyRuntime implements AutoCloseable {
     private final String coreHome;
     private final String stdlibHome;
     private final Source boot;
+    private final List<Source> sharedSources;
     private final GuardedCode guardedCode = new GuardedCode(64L << 20);
 
     private static GraalPyRuntime shared;
@@ -146,23 +148,26 @@ public final class GraalPyRuntime implements AutoCloseable {
         this.languageHome = new HostTree(Path.of(layout.home));
         this.coreHome = HOME + "/" + layout.core;
         this.stdlibHome = HOME + "/" + layout.stdlib;
-        this.guestStdlib = new MemoryTree(GuestStdlib.files(), Instant.now());
-        this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
         Map<String, byte[]> files = GuestStdlib.files();
-        List<Source> shared = new java.util.ArrayList<>();
-        shared.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(SHARED_MODULES.size(), SHARED_MODULES.size(),
-                "['" + String.join("', '", SHARED_MODULES) + "']"),
-                "<cordon-prelude>").cached(true).buildLiteral());
-        for (String module : SHARED_MODULES) {
-            String path = module.replace('.', '/') + ".py";
-            String text = new String(files.get(path), java.nio.charset.StandardCharsets.UTF_8);
-            shared.add(Source.newBuilder("python", "__cordon_code__(__name__); " + text, GUEST_LIB + "/" + path)
-                    .cached(true).buildLiteral());
-        }
-        this.sharedSources = List.copyOf(shared);
+        this.guestStdlib = new MemoryTree(files, Instant.now());
+        this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
+        this.sharedSources = sharedSources(files);
     }
 
-    private final List<Source> sharedSources;
+    /** The prelude, then one cached source per shared module, each with the hook on its first line. */
+    private static List<Source> sharedSources(Map<String, byte[]> files) {
+        List<Source> sources = new ArrayList<>();
+        String names = "['" + String.join("', '", SHARED_MODULES) + "']";
+        sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(SHARED_MODULES.size(), SHARED_MODULES.size(),
+                names), "<cordon-prelude>").cached(true).buildLiteral());
+        for (String module : SHARED_MODULES) {
+            String path = module.replace('.', '/') + ".py";
+            String text = new String(files.get(path), StandardCharsets.UTF_8);
+            sources.add(Source.newBuilder("python", "__cordon_code__(__name__); " + text, GUEST_LIB + "/" + path)
+                    .cached(true).buildLiteral());
+        }
+        return List.copyOf(sources);
+    }
 
     /** The prelude, then each shared module's source: evaluated in this order before {@link #bootSource()}. */
     List<Source> sharedSources() {
