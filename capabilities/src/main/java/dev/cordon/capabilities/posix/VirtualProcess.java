@@ -44,6 +44,13 @@ public final class VirtualProcess implements AutoCloseable {
     public static final int O_APPEND = 02000;
     public static final int O_DIRECTORY = 0200000;
 
+    /**
+     * The most one {@code read(2)} returns. The count comes from the interpreter, and a buffer of its size would be
+     * allocated before anything is read: a request for 2 GiB must not take the host's heap. A shorter read than
+     * asked is what POSIX allows, and every reader loops until it has what it wants.
+     */
+    public static final int MAX_READ = 1 << 20;
+
     /** The longest path the interpreter may pass, as Linux's {@code PATH_MAX}. */
     public static final int PATH_MAX = 4096;
 
@@ -146,6 +153,7 @@ public final class VirtualProcess implements AutoCloseable {
         if (count < 0) {
             throw new PosixException(Errno.EINVAL);
         }
+        count = Math.min(count, MAX_READ);
         if (fd == 0) {
             return readStdin(count);
         }

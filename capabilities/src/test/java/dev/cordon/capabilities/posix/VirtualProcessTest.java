@@ -42,4 +42,31 @@ class VirtualProcessTest {
         assertThat(audit.events()).isEmpty();
         assertThat(Files.getLastModifiedTime(writable.resolve("w.txt")).toMillis()).isEqualTo(1_234_567_891L);
     }
+
+    /**
+     * A read's count is the interpreter's: asking for Integer.MAX_VALUE bytes allocates at most MAX_READ (a 2 GiB
+     * buffer would not fit a test JVM's heap, nor a host's that serves many calls), returns what there is in short reads, and
+     * reaches the end of the file and of stdin as usual.
+     */
+    @Test
+    void aHugeReadCountIsAShortReadNotAnAllocationOfThatSize(@TempDir Path dir) throws Exception {
+        byte[] big = new byte[VirtualProcess.MAX_READ + 10];
+        java.util.Arrays.fill(big, (byte) 'a');
+        Files.write(dir.resolve("big"), big);
+        byte[] input = "from stdin".getBytes(StandardCharsets.UTF_8);
+        VirtualProcess process = VirtualProcess.builder(VirtualFileSystem.builder()
+                        .mount("/data", new HostTree(dir)).build())
+                .stdio(new java.io.ByteArrayInputStream(input), java.io.OutputStream.nullOutputStream(),
+                        java.io.OutputStream.nullOutputStream())
+                .build();
+
+        int fd = process.open(path("/data/big"), 0, 0);
+        assertThat(process.read(fd, Integer.MAX_VALUE)).hasSize(VirtualProcess.MAX_READ);
+        assertThat(process.read(fd, Integer.MAX_VALUE)).hasSize(10);
+        assertThat(process.read(fd, Integer.MAX_VALUE)).isEmpty();
+        assertThat(process.read(0, Integer.MAX_VALUE)).isEqualTo(input);
+        assertThat(process.read(0, Integer.MAX_VALUE)).isEmpty();
+        assertThatThrownBy(() -> process.read(fd, -1))
+                .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
 }
