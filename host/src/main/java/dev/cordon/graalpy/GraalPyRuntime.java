@@ -89,9 +89,10 @@ public final class GraalPyRuntime implements AutoCloseable {
                 def load_shared():
                     import sys, cordon
                     del builtins.__cordon_load_shared__
-                    if len(codes) != %d:
-                        raise ImportError('the boot modules handed over %%d code objects of %d' %% len(codes))
-                    for name, code in zip(%s, codes):
+                    names = %s
+                    if len(codes) != len(names):
+                        raise ImportError('the boot modules handed over %%d code objects of %%d' %% (len(codes), len(names)))
+                    for name, code in zip(names, codes):
                         module = type(sys)(name)
                         module.__file__ = code.co_filename
                         module.__package__ = 'cordon'
@@ -158,8 +159,8 @@ public final class GraalPyRuntime implements AutoCloseable {
     private static List<Source> sharedSources(Map<String, byte[]> files) {
         List<Source> sources = new ArrayList<>();
         String names = "['" + String.join("', '", SHARED_MODULES) + "']";
-        sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(SHARED_MODULES.size(), SHARED_MODULES.size(),
-                names), "<cordon-prelude>").cached(true).buildLiteral());
+        sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(names), "<cordon-prelude>").cached(true)
+                .buildLiteral());
         for (String module : SHARED_MODULES) {
             String path = module.replace('.', '/') + ".py";
             String text = new String(files.get(path), StandardCharsets.UTF_8);

@@ -331,7 +331,7 @@ class OperationGuardTest {
                 assert _guard.__file__ == '/usr/lib/cordon/cordon/_guard.py', _guard.__file__
                 assert _guard.mul.__globals__ is vars(_guard) and _boot.install.__globals__ is vars(_boot)
                 assert _guard.install.__code__.co_firstlineno > 1
-                hooks = [n for n in dir(builtins) if n in ('__cordon_code__', '__cordon_codes__', '__cordon_load_shared__')]
+                hooks = [n for n in dir(builtins) if n in ('__cordon_code__', '__cordon_load_shared__')]
                 assert not hooks, hooks
                 assert sorted(n for n in globals() if n.startswith('__cordon')) == [], list(globals())
                 print(6 * 7)

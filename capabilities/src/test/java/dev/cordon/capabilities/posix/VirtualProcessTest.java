@@ -7,9 +7,12 @@ import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -45,19 +48,19 @@ class VirtualProcessTest {
 
     /**
      * A read's count is the interpreter's: asking for Integer.MAX_VALUE bytes allocates at most MAX_READ (a 2 GiB
-     * buffer would not fit a test JVM's heap, nor a host's that serves many calls), returns what there is in short reads, and
-     * reaches the end of the file and of stdin as usual.
+     * buffer would not fit a test JVM's heap, nor a host's that serves many calls), returns what there is in
+     * short reads, and reaches the end of the file and of stdin as usual.
      */
     @Test
     void aHugeReadCountIsAShortReadNotAnAllocationOfThatSize(@TempDir Path dir) throws Exception {
         byte[] big = new byte[VirtualProcess.MAX_READ + 10];
-        java.util.Arrays.fill(big, (byte) 'a');
+        Arrays.fill(big, (byte) 'a');
         Files.write(dir.resolve("big"), big);
         byte[] input = "from stdin".getBytes(StandardCharsets.UTF_8);
         VirtualProcess process = VirtualProcess.builder(VirtualFileSystem.builder()
                         .mount("/data", new HostTree(dir)).build())
-                .stdio(new java.io.ByteArrayInputStream(input), java.io.OutputStream.nullOutputStream(),
-                        java.io.OutputStream.nullOutputStream())
+                .stdio(new ByteArrayInputStream(input), OutputStream.nullOutputStream(),
+                        OutputStream.nullOutputStream())
                 .build();
 
         int fd = process.open(path("/data/big"), 0, 0);
