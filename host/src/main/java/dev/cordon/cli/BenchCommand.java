@@ -21,11 +21,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -65,9 +68,14 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "20")
     int runWarmup;
 
-    @Option(names = "--throughput-warmup", description = "Seconds each throughput figure's own load runs before it is"
-            + " counted (throughput); the rate during them is reported too (default: 120).", defaultValue = "120")
+    @Option(names = "--throughput-warmup", description = "Seconds each throughput figure's own load runs at least before"
+            + " it is counted (throughput); the rate during the warm-up is reported too (default: 120).", defaultValue = "120")
     int throughputWarmup;
+
+    @Option(names = "--throughput-settle", description = "Seconds the warm-up may go on past --throughput-warmup while"
+            + " the Truffle compiler is still busy with the load's start-up code (default: 600; 0: never).",
+            defaultValue = "600")
+    int throughputSettle;
 
     @Option(names = "--compute-warmup", description = "Seconds each compute workload runs before it is timed (default: 30).",
             defaultValue = "30")
@@ -131,7 +139,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (samples < 1 || warmup < 0 || seconds < 1 || runWarmup < 0 || throughputWarmup < 0 || computeWarmup < 0) {
+        if (samples < 1 || warmup < 0 || seconds < 1 || runWarmup < 0 || throughputWarmup < 0 || throughputSettle < 0
+                || computeWarmup < 0) {
             throw new IllegalArgumentException("--samples and --seconds must be at least 1, the warm-ups at least 0");
         }
         for (String w : workloads) {
@@ -246,7 +255,7 @@ final class BenchCommand implements Callable<Integer> {
                     fresh.perSecond(), "runs/s", null, null, ">= 100 runs/s", fresh.perSecond() >= 100));
             rows.add(new Row("  CPU of the process per such run (all threads: guest, JIT, GC)", fresh.cpuMillisPerRun(),
                     "ms", null, null, null, null));
-            addWarmupRow(fresh);
+            addWarmupRows(fresh);
             rows.add(new Row("live heap after, fresh contexts (before: " + (before >> 20) + " MB)", after >> 20, "MB",
                     null, null, null, null));
             List<Session> sessions = new ArrayList<>();
@@ -260,7 +269,7 @@ final class BenchCommand implements Callable<Integer> {
                 long afterSessions = liveHeap();
                 rows.add(new Row("throughput, session mode (" + threads + " threads, " + seconds + " s)", sessionRate,
                         "runs/s", null, null, ">= 1000 runs/s", sessionRate >= 1000));
-                addWarmupRow(session);
+                addWarmupRows(session);
                 rows.add(new Row("live heap after, sessions (before: " + (beforeSessions >> 20) + " MB)",
                         afterSessions >> 20, "MB", null, null, null, null));
             } finally {
@@ -291,7 +300,7 @@ final class BenchCommand implements Callable<Integer> {
             rows.add(new Row("throughput, GraalPy alone: a bare Context per run, no Cordon (" + threads + " threads)",
                     bare.perSecond(), "runs/s", null, null, null, null));
             rows.add(new Row("  CPU of the process per such run", bare.cpuMillisPerRun(), "ms", null, null, null, null));
-            addWarmupRow(bare);
+            addWarmupRows(bare);
         }
     }
 
@@ -301,25 +310,39 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs per second, the CPU of the whole process (guest, JIT and GC threads) per run in milliseconds, and the
-     * rate of the same load during its warm-up (the JIT still compiling), which a freshly started server sees.
+     * Runs per second, the CPU of the whole process (guest, JIT and GC threads) per run in milliseconds, the share
+     * of one core the Truffle compiler took meanwhile, and the warm-up before: its length and the rate of the same
+     * load during it (the JIT still compiling), which a freshly started server sees.
      */
-    private record Rate(double perSecond, double cpuMillisPerRun, double warmupPerSecond) {
+    private record Rate(double perSecond, double cpuMillisPerRun, double compilerShare, double warmupSeconds,
+                        double warmupPerSecond) {
     }
 
-    /** The rate during {@link #throughputWarmup}, beside the figure it preceded; none when there was no warm-up. */
-    private void addWarmupRow(Rate rate) {
-        if (throughputWarmup > 0) {
-            rows.add(new Row("  the same load in its first " + throughputWarmup + " s (warm-up, not counted above)",
-                    rate.warmupPerSecond(), "runs/s", null, null, null, null));
+    /** The warm-up's length and rate, and the compiler's share, beside the figure they preceded. */
+    private void addWarmupRows(Rate rate) {
+        rows.add(new Row("  Truffle compiler's share of one core meanwhile", rate.compilerShare() * 100, "%", null, null,
+                null, null));
+        if (rate.warmupSeconds() > 0) {
+            rows.add(new Row("  the same load during its " + Math.round(rate.warmupSeconds()) + " s of warm-up (not"
+                    + " counted above)", rate.warmupPerSecond(), "runs/s", null, null, null, null));
         }
     }
 
     /**
-     * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after {@link #throughputWarmup}
-     * seconds of the same load on the same threads: a rate sustained by a warm Cordon, not its first minutes. With
-     * a fresh context per run the JIT takes minutes to settle on 2 cores (README, "What limits the
-     * targets not met").
+     * The warm-up ends once the Truffle compiler took less than this share of one core over a window of
+     * {@link #SETTLE_WINDOW_SECONDS} (or of {@link #throughputSettle}, if shorter): the start-up code every run executes is compiled by then, and what it
+     * still compiles is the work a warm server keeps doing.
+     */
+    static final double SETTLED_COMPILER_SHARE = 0.25;
+    private static final int SETTLE_WINDOW_SECONDS = 20;
+
+    /**
+     * Runs per second of {@code work} on {@code threads} threads over {@link #seconds}, after a warm-up of the same
+     * load on the same threads: a rate sustained by a warm Cordon, not its first minutes. The warm-up lasts
+     * {@link #throughputWarmup} seconds, then goes on, for at most {@link #throughputSettle} more, until the Truffle
+     * compiler has settled ({@link #SETTLED_COMPILER_SHARE}). With a fresh context per run on 2 cores the JIT takes
+     * minutes to compile the start-up code, each function first when it has run 400 times and again at 10,000
+     * (README, "What limits the targets not met").
      */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
@@ -336,11 +359,27 @@ final class BenchCommand implements Callable<Integer> {
         }
         long warmupStart = System.nanoTime();
         Thread.sleep(throughputWarmup * 1_000L);
+        long settleBy = System.nanoTime() + Duration.ofSeconds(throughputSettle).toNanos();
+        if (throughputSettle > 0) {
+            CompilerClock clock = new CompilerClock();
+            long window = Math.min(SETTLE_WINDOW_SECONDS, throughputSettle) * 1_000L;
+            clock.lap();
+            while (System.nanoTime() < settleBy) {
+                Thread.sleep(window);
+                if (clock.lap() < SETTLED_COMPILER_SHARE) {
+                    break;
+                }
+            }
+        }
         long start = System.nanoTime();
         long cpu = processCpuNanos();
         long first = done.get();
-        double warmupRate = throughputWarmup == 0 ? 0 : first / ((start - warmupStart) / 1e9);
+        double warmupSeconds = (start - warmupStart) / 1e9;
+        double warmupRate = warmupSeconds < 1e-3 ? 0 : first / warmupSeconds;
+        CompilerClock compiler = new CompilerClock();
+        compiler.lap();
         Thread.sleep(seconds * 1_000L);
+        double compilerShare = compiler.lap();
         long count = done.get() - first;
         double cpuMillis = (processCpuNanos() - cpu) / 1e6;
         double elapsed = (System.nanoTime() - start) / 1e9;
@@ -348,7 +387,40 @@ final class BenchCommand implements Callable<Integer> {
         for (Thread t : ts) {
             t.join();
         }
-        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count, warmupRate);
+        return new Rate(count / elapsed, count == 0 ? 0 : cpuMillis / count, compilerShare, warmupSeconds, warmupRate);
+    }
+
+    /**
+     * The CPU time of Truffle's compiler threads, by thread, as a share of one core between two laps. Truffle
+     * stops an idle compiler thread and starts a new one on demand; a thread that ended within a lap takes its
+     * time with it, so a lap can only under-count, by at most the last seconds of such a thread.
+     */
+    private static final class CompilerClock {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private Map<Long, Long> last = Map.of();
+        private long lastAt = System.nanoTime();
+
+        /** The share of one core the compiler threads used since the previous lap. */
+        double lap() {
+            Map<Long, Long> now = new HashMap<>();
+            for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                if (info != null && info.getThreadName().startsWith("TruffleCompilerThread")) {
+                    long nanos = threads.getThreadCpuTime(info.getThreadId());
+                    if (nanos > 0) {
+                        now.put(info.getThreadId(), nanos);
+                    }
+                }
+            }
+            long busy = 0;
+            for (Map.Entry<Long, Long> e : now.entrySet()) {
+                busy += e.getValue() - last.getOrDefault(e.getKey(), 0L);
+            }
+            long at = System.nanoTime();
+            double share = busy / (double) Math.max(1, at - lastAt);
+            last = now;
+            lastAt = at;
+            return share;
+        }
     }
 
     /**
