@@ -118,7 +118,7 @@ def install(bridge):
     _guard_builtins()
     _json_numbers_in_scanner()
     from cordon import _guard
-    _guard.install()
+    _guard.install(bridge.monotonic)
     return [describe, _track_open_files(), _call_starter(cordon.__dict__, _guard.set_limits), _guard.marshalled,
             _guard.run_marshalled, _guard.run]
 

@@ -41,7 +41,6 @@ import sys
 from _io import open as _open
 from _operator import index as _index
 from _collections import deque as _deque
-from time import monotonic as _monotonic
 
 # The largest integer result, in bits, of a multiplication or power. Java's BigInteger squares a
 # 2**20-bit number in well under 100 ms on the machines Cordon is measured on; a number twice that
@@ -54,6 +53,10 @@ _SMALL = 1 << 16
 _limit = [1 << 30]
 # When the call's wall time is over, on the monotonic clock; handlers refuse to run after it.
 _deadline = [float("inf")]
+# The host's monotonic clock in seconds, given by install(). Importing time would bring GraalPy's
+# _polyglot_time and polyglot modules into every context, whose code is compiled anew in each (README,
+# "What limits the targets not met").
+_monotonic = None
 
 _compile = builtins.compile
 _exec = builtins.exec
@@ -602,8 +605,13 @@ def check_stopped():
         raise CallStopped("the call's wall time is over")
 
 
-def install():
-    """Puts the checks where rewritten code finds them, and replaces the builtins that would bypass them."""
+def install(monotonic):
+    """Puts the checks where rewritten code finds them, and replaces the builtins that would bypass them.
+
+    monotonic: the clock the wall-time checks read.
+    """
+    global _monotonic
+    _monotonic = monotonic
     import math
 
     import operator

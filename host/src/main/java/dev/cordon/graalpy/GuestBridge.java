@@ -64,6 +64,12 @@ public final class GuestBridge {
 
     private static final String NO_GATEWAY = GatewayAccess.error(GatewayException.permission("no gateway in this call"));
 
+    /** The host's monotonic clock in seconds, for the guard's wall-time checks ({@code cordon/_guard.py}). */
+    @HostAccess.Export
+    public double monotonic() {
+        return System.nanoTime() / 1e9;
+    }
+
     /** The call's parameters as a JSON object. */
     @HostAccess.Export
     public String params() {

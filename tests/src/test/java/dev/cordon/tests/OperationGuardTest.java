@@ -355,6 +355,18 @@ class OperationGuardTest {
         assertThat(SharedCordon.get().activeGuestThreads()).isZero();
     }
 
+    /**
+     * The deadline check reads the host's clock: importing time would bring GraalPy's _polyglot_time and
+     * polyglot into every context, whose code each context compiles anew. A guest that imports time gets it.
+     */
+    @Test
+    void theGuardReadsTheHostsClockSoAFreshContextHasNotImportedTime() {
+        ExecutionResult r = run("import sys\nprint(sorted(m for m in ('time', '_polyglot_time', 'polyglot') if m in sys.modules))\n"
+                + "import time\nprint(time.monotonic() > 0)");
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("[]\nTrue\n");
+    }
+
     private static ExecutionResult run(String code) {
         return SharedCordon.get().run(Execution.builder().code(code).limits(LIMITS).build());
     }
