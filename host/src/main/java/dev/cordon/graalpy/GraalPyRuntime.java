@@ -15,9 +15,12 @@ import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.io.IOAccess;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -69,6 +72,13 @@ public final class GraalPyRuntime implements AutoCloseable {
     static final List<String> SHARED_MODULES = List.of("cordon._guard", "cordon._boot");
 
     /**
+     * The standard-library modules the guard imports at boot, shared the same way from the language home's
+     * files: GraalPy would unmarshal its frozen copy of each in every context, and the JIT compiled the code of
+     * each such copy anew (README, "What limits the targets not met"). Loaded before {@link #SHARED_MODULES}.
+     */
+    static final List<String> SHARED_STDLIB = List.of("operator");
+
+    /**
      * Defines, in builtins, the hook that the first line of each shared module's source calls: when the host
      * evaluates the source (as {@code __main__}), the hook keeps the module's code object and stops it before
      * anything else runs; {@code __cordon_load_shared__}, called by the boot, then runs each code object as its
@@ -93,11 +103,15 @@ public final class GraalPyRuntime implements AutoCloseable {
                     if len(codes) != len(names):
                         raise ImportError('the boot modules handed over %%d code objects of %%d' %% (len(codes), len(names)))
                     for name, code in zip(names, codes):
+                        package, _, leaf = name.rpartition('.')
                         module = type(sys)(name)
                         module.__file__ = code.co_filename
-                        module.__package__ = 'cordon'
+                        module.__package__ = package
+                        module.__spec__ = type(sys.__spec__)(name, None, origin=code.co_filename)
+                        module.__spec__.has_location = True
                         sys.modules[name] = module
-                        setattr(cordon, name.rpartition('.')[2], module)
+                        if package:
+                            setattr(sys.modules[package], leaf, module)
                         exec(code, module.__dict__)
                     del builtins.__cordon_code__
                 builtins.__cordon_code__ = hand_over
@@ -152,22 +166,37 @@ public final class GraalPyRuntime implements AutoCloseable {
         Map<String, byte[]> files = GuestStdlib.files();
         this.guestStdlib = new MemoryTree(files, Instant.now());
         this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
-        this.sharedSources = sharedSources(files);
+        this.sharedSources = sharedSources(files, Path.of(layout.home).resolve(layout.stdlib), stdlibHome);
     }
 
-    /** The prelude, then one cached source per shared module, each with the hook on its first line. */
-    private static List<Source> sharedSources(Map<String, byte[]> files) {
+    /**
+     * The prelude, then one cached source per shared module (the standard library's first), each with the hook
+     * on its first line and named by the path the guest sees.
+     */
+    private static List<Source> sharedSources(Map<String, byte[]> files, Path stdlib, String guestStdlib) {
         List<Source> sources = new ArrayList<>();
-        String names = "['" + String.join("', '", SHARED_MODULES) + "']";
+        List<String> all = new ArrayList<>(SHARED_STDLIB);
+        all.addAll(SHARED_MODULES);
+        String names = "['" + String.join("', '", all) + "']";
         sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(names), "<cordon-prelude>").cached(true)
                 .buildLiteral());
+        for (String module : SHARED_STDLIB) {
+            String path = module.replace('.', '/') + ".py";
+            try {
+                sources.add(shared(Files.readString(stdlib.resolve(path)), guestStdlib + "/" + path));
+            } catch (IOException e) {
+                throw new UncheckedIOException("GraalPy's standard library has no " + path, e);
+            }
+        }
         for (String module : SHARED_MODULES) {
             String path = module.replace('.', '/') + ".py";
-            String text = new String(files.get(path), StandardCharsets.UTF_8);
-            sources.add(Source.newBuilder("python", "__cordon_code__(__name__); " + text, GUEST_LIB + "/" + path)
-                    .cached(true).buildLiteral());
+            sources.add(shared(new String(files.get(path), StandardCharsets.UTF_8), GUEST_LIB + "/" + path));
         }
         return List.copyOf(sources);
+    }
+
+    private static Source shared(String text, String guestPath) {
+        return Source.newBuilder("python", "__cordon_code__(__name__); " + text, guestPath).cached(true).buildLiteral();
     }
 
     /** The prelude, then each shared module's source: evaluated in this order before {@link #bootSource()}. */

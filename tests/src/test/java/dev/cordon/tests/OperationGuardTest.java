@@ -323,7 +323,7 @@ class OperationGuardTest {
 
     @Test
     void theGuardAndTheBootAreModulesOfTheirOwnLoadedFromSharedCodeAndLeaveNoHookBehind() {
-        // GraalPyRuntime loads them from cached host sources (one code for every context), not by import.
+        // GraalPyRuntime loads them (and operator) from cached host sources (one code for every context), not by import.
         ExecutionResult r = run("""
                 import builtins, sys, cordon
                 from cordon import _guard, _boot
@@ -331,6 +331,12 @@ class OperationGuardTest {
                 assert _guard.__file__ == '/usr/lib/cordon/cordon/_guard.py', _guard.__file__
                 assert _guard.mul.__globals__ is vars(_guard) and _boot.install.__globals__ is vars(_boot)
                 assert _guard.install.__code__.co_firstlineno > 1
+                # operator too, from the language home's file (GraalPy would unmarshal a frozen copy per context).
+                import operator, importlib.util
+                assert sys.modules['operator'] is operator and operator.__package__ == ''
+                assert operator.__file__ == operator.__spec__.origin == '/usr/lib/graalpy/lib/python3.12/operator.py'
+                assert operator.itemgetter.__module__ == 'operator' and operator.itemgetter(1)('ab') == 'b'
+                assert importlib.util.find_spec('operator').name == 'operator'
                 hooks = [n for n in dir(builtins) if n in ('__cordon_code__', '__cordon_load_shared__')]
                 assert not hooks, hooks
                 assert sorted(n for n in globals() if n.startswith('__cordon')) == [], list(globals())
