@@ -69,7 +69,7 @@ public final class GraalPyRuntime implements AutoCloseable {
      * context, and the JIT then compiles each context's copy of its hot functions (the guard's checks, the
      * boot's {@code install}) long after that context has closed. Shared, they are compiled once.
      */
-    static final List<String> SHARED_MODULES = List.of("cordon._guard", "cordon._boot");
+    static final List<String> SHARED_MODULES = List.of("cordon", "cordon._guard", "cordon._boot");
 
     /**
      * The standard-library modules the guard imports at boot, shared the same way from the language home's
@@ -77,6 +77,9 @@ public final class GraalPyRuntime implements AutoCloseable {
      * each such copy anew (README, "What limits the targets not met"). Loaded before {@link #SHARED_MODULES}.
      */
     static final List<String> SHARED_STDLIB = List.of("operator");
+
+    /** The shared modules that are packages, loaded from their {@code __init__.py}. */
+    private static final List<String> SHARED_PACKAGES = List.of("cordon");
 
     /**
      * Defines, in builtins, the hook that the first line of each shared module's source calls: when the host
@@ -97,7 +100,7 @@ public final class GraalPyRuntime implements AutoCloseable {
                         codes.append(sys._getframe(1).f_code)
                         raise HandedOver()
                 def load_shared():
-                    import sys, cordon
+                    import sys
                     del builtins.__cordon_load_shared__
                     names = %s
                     if len(codes) != len(names):
@@ -107,8 +110,14 @@ public final class GraalPyRuntime implements AutoCloseable {
                         module = type(sys)(name)
                         module.__file__ = code.co_filename
                         module.__package__ = package
-                        module.__spec__ = type(sys.__spec__)(name, None, origin=code.co_filename)
+                        is_package = code.co_filename.endswith('/__init__.py')
+                        module.__spec__ = type(sys.__spec__)(name, None, origin=code.co_filename,
+                                                             is_package=is_package)
                         module.__spec__.has_location = True
+                        if is_package:
+                            module.__path__ = [code.co_filename.rpartition('/')[0]]
+                            module.__package__ = name
+                            module.__spec__.submodule_search_locations = list(module.__path__)
                         sys.modules[name] = module
                         if package:
                             setattr(sys.modules[package], leaf, module)
@@ -129,6 +138,7 @@ public final class GraalPyRuntime implements AutoCloseable {
     private final Source boot;
     private final List<Source> sharedSources;
     private final GuardedCode guardedCode = new GuardedCode(64L << 20);
+    private final ProgramSources programSources = new ProgramSources(4L << 20);
 
     private static GraalPyRuntime shared;
     private static int users;
@@ -181,7 +191,7 @@ public final class GraalPyRuntime implements AutoCloseable {
         sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(names), "<cordon-prelude>").cached(true)
                 .buildLiteral());
         for (String module : SHARED_STDLIB) {
-            String path = module.replace('.', '/') + ".py";
+            String path = modulePath(module);
             try {
                 sources.add(shared(Files.readString(stdlib.resolve(path)), guestStdlib + "/" + path));
             } catch (IOException e) {
@@ -189,10 +199,17 @@ public final class GraalPyRuntime implements AutoCloseable {
             }
         }
         for (String module : SHARED_MODULES) {
-            String path = module.replace('.', '/') + ".py";
+            String path = modulePath(module);
             sources.add(shared(new String(files.get(path), StandardCharsets.UTF_8), GUEST_LIB + "/" + path));
         }
         return List.copyOf(sources);
+    }
+
+    /** The file of a module below its library: a package's is its {@code __init__.py}. */
+    private static String modulePath(String module) {
+        return SHARED_PACKAGES.contains(module)
+                ? module + "/__init__.py"
+                : module.replace('.', '/') + ".py";
     }
 
     private static Source shared(String text, String guestPath) {
@@ -308,6 +325,11 @@ public final class GraalPyRuntime implements AutoCloseable {
     /** The guarded form of the programs run so far, shared by every context of this runtime. */
     GuardedCode guardedCode() {
         return guardedCode;
+    }
+
+    /** The sources of the programs that run as written, shared by every context of this runtime. */
+    ProgramSources programSources() {
+        return programSources;
     }
 
     @Override
