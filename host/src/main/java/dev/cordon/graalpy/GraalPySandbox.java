@@ -33,6 +33,7 @@ public final class GraalPySandbox implements AutoCloseable {
     private final Value runCompiled;
     private final Value runGuarded;
     private final GuardedCode guarded;
+    private final ProgramSources programs;
     /** Programs this context compiled for itself, after guest code ran here: never shared. */
     private final GuardedCode ownCompiled = new GuardedCode(1L << 20);
     /** True until guest code first runs here: only then may this context's compiler fill the shared cache. */
@@ -80,6 +81,7 @@ public final class GraalPySandbox implements AutoCloseable {
         this.runCompiled = boot.getArrayElement(4);
         this.runGuarded = boot.getArrayElement(5);
         this.guarded = runtime.guardedCode();
+        this.programs = runtime.programSources();
     }
 
     /**
@@ -141,7 +143,10 @@ public final class GraalPySandbox implements AutoCloseable {
      */
     public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
                        Duration wallTime) {
-        Source source = Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
+        boolean asWritten = !interactive && !GuardedCode.mayNeedGuard(code);
+        Source source = asWritten
+                ? programs.of(code, sourceName)
+                : Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
         boolean wasPristine = pristine;
         pristine = false;
         try {
@@ -149,7 +154,7 @@ public final class GraalPySandbox implements AutoCloseable {
                 startCall.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
                 if (interactive) {
                     runGuarded.execute(code, sourceName, "single");
-                } else if (!GuardedCode.mayNeedGuard(code)) {
+                } else if (asWritten) {
                     context.eval(source);
                 } else {
                     runCompiled.execute(compiled(code, sourceName, wasPristine));
