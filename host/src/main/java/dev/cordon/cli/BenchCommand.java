@@ -24,6 +24,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,6 +86,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "The compute workloads to run, comma-separated (default: all six: ${DEFAULT-VALUE}).",
             defaultValue = ALL_WORKLOADS)
     List<String> workloads;
+
+    @Option(names = "--program", paramLabel = "FILE", description = "The small run's program (run, throughput,"
+            + " memory): a Python file, run by Cordon and by python3 alike (default: a sum over a generator and a print).")
+    Path program;
 
     @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
     boolean json;
@@ -148,6 +153,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown workload " + w + ": " + String.join(", ", WORKLOADS));
             }
         }
+        smallProgram = program == null ? SMALL : readProgram(program);
         switch (what) {
             case "gateway" -> gateway();
             case "run" -> latency();
@@ -286,7 +292,7 @@ final class BenchCommand implements Callable<Integer> {
         int threads = Runtime.getRuntime().availableProcessors();
         try (Engine engine = Engine.newBuilder("python").option("engine.WarnInterpreterOnly", "false")
                 .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build()) {
-            Source source = Source.create("python", SMALL);
+            Source source = Source.create("python", smallProgram);
             java.util.function.IntConsumer run = t -> {
                 try (Context context = Context.newBuilder("python").engine(engine)
                         .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build()) {
@@ -476,8 +482,19 @@ final class BenchCommand implements Callable<Integer> {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+EnableJVMCI");
     }
 
-    private static Execution small(String principal) {
-        return Execution.builder().principal(principal).code(SMALL).build();
+    private static String readProgram(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--program: cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** The small run's program: {@code --program}'s file, or {@link #SMALL}. */
+    private String smallProgram;
+
+    private Execution small(String principal) {
+        return Execution.builder().principal(principal).code(smallProgram).build();
     }
 
     private static ExecutionResult ok(ExecutionResult r) {
@@ -504,11 +521,11 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private static double cpythonMedianMillis(int n) throws Exception {
+    private double cpythonMedianMillis(int n) throws Exception {
         List<Long> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long start = System.nanoTime();
-            python("-I", "-S", "-c", SMALL);
+            python("-I", "-S", "-c", smallProgram);
             out.add(System.nanoTime() - start);
         }
         Collections.sort(out);

@@ -158,6 +158,24 @@ class CliTest {
     }
 
     @Test
+    void benchRunsTheProgramItIsGiven(@TempDir Path dir) throws Exception {
+        Path plain = dir.resolve("plain.py");
+        Files.writeString(plain, "x = sum(i + i for i in range(100))\nprint('small run', x)\n");
+        Run r = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--json", "--program", plain.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(r.out()).path("figures")).hasSize(6);
+        // The program is what runs in the sandbox: one that python3 runs but Cordon refuses stops the benchmark.
+        Path reading = dir.resolve("reading.py");
+        Files.writeString(reading, "print(len(open('/etc/passwd').read()))\n");
+        Run failed = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--program", reading.toString());
+        assertThat(failed.exit()).isEqualTo(2);
+        assertThat(failed.err()).contains("a benchmark run failed").contains("/etc/passwd");
+        Run missing = cli("bench", "run", "--program", dir.resolve("none.py").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("--program: cannot read").contains("none.py");
+    }
+
+    @Test
     void benchThroughputCountsAfterItsWarmUpAndReportsTheWarmUpRateBeside() throws Exception {
         Run r = cli("bench", "throughput", "--seconds", "1", "--throughput-warmup", "1", "--throughput-settle", "1",
                 "--json");
