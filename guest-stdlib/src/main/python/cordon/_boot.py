@@ -119,7 +119,7 @@ def install(bridge):
     _json_numbers_in_scanner()
     from cordon import _guard
     _guard.install(bridge.monotonic)
-    return [describe, _track_open_files(), _call_starter(cordon.__dict__, _guard.set_limits), _guard.marshalled,
+    return [describe, _track_open_files(), _call_starter(cordon.__dict__, _guard.set_limits), _guard.program,
             _guard.run_marshalled, _guard.run]
 
 
@@ -263,11 +263,13 @@ def _guard_builtins():
         setattr(builtins, f.__name__, f)
 
 
-def describe(exc, source=None, filename=None):
+def describe(exc, source=None, filename=None, guarded=None):
     """[type name, str(exc), traceback text] for an exception that escaped the guest's code.
 
     The host calls this with the exception object, and the guest's source and its name so that
-    the traceback can quote its lines. Frames of this module are left out, so a refused
+    the traceback can quote its lines; and, when the guard's text ran in the source's place
+    (cordon/_guarded_text.py), that text: its lines have the source's numbers, but the columns of
+    a line the guard changed are not the source's, so that line gets no column marks. Frames of this module are left out, so a refused
     os.system shows the guest's call and not Cordon's refusal function. Type names follow
     Python's traceback: qualified by module, except for builtins and __main__.
     """
@@ -292,6 +294,12 @@ def describe(exc, source=None, filename=None):
         from cordon import _guard
         frames = [f for f in traceback.extract_tb(exc.__traceback__, limit=-MAX_FRAMES)
                   if f.filename != __file__ and f.filename != _guard.__file__]
+        if guarded is not None and source is not None:
+            own, rewritten = source.split("\n"), guarded.split("\n")
+            for f in frames:
+                n = f.lineno
+                if f.filename == filename and n and (n > len(own) or n > len(rewritten) or own[n - 1] != rewritten[n - 1]):
+                    f.colno = f.end_colno = None
         text = "".join(traceback.format_list(frames))
         if depth > MAX_FRAMES:
             text = "  [%d earlier frames not shown]\n" % (depth - MAX_FRAMES) + text

@@ -149,6 +149,7 @@ public final class GraalPySandbox implements AutoCloseable {
                 : Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
         boolean wasPristine = pristine;
         pristine = false;
+        String guardedText = null;
         try {
             try {
                 startCall.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
@@ -157,7 +158,13 @@ public final class GraalPySandbox implements AutoCloseable {
                 } else if (asWritten) {
                     context.eval(source);
                 } else {
-                    runCompiled.execute(compiled(code, sourceName, wasPristine));
+                    GuardedCode.Form form = compiled(code, sourceName, wasPristine);
+                    if (form.isSource()) {
+                        guardedText = form.text();
+                        context.eval(programs.of(form.text(), sourceName));
+                    } else {
+                        runCompiled.execute(form.text());
+                    }
                 }
             } finally {
                 flushFiles();
@@ -167,7 +174,7 @@ public final class GraalPySandbox implements AutoCloseable {
             if (e.isCancelled() || e.isInternalError() || e.isResourceExhausted()) {
                 cancelled.set(true);
             }
-            return GuestErrors.translate(e, describe, source);
+            return GuestErrors.translate(e, describe, source, guardedText);
         } catch (IllegalStateException e) {
             // The context was closed under us: a cancel that landed before evaluation started.
             cancelled.set(true);
@@ -176,28 +183,33 @@ public final class GraalPySandbox implements AutoCloseable {
     }
 
     /**
-     * The program's guarded code, marshalled: from the runtime's cache, from this context's own, or compiled
-     * here. Only a pristine context may fill the runtime's cache, which every context trusts; what a context
-     * compiled after guest code ran there (and could have changed its guard) serves that context alone. Either
-     * way the same program gets the same string, which the guest maps to one code object (see
-     * {@code run_marshalled}), so a session does not compile it again for each run. The string is the
-     * marshalled bytes as Latin-1, the one form a host value reaches the guest in.
+     * The program's guarded form: from the runtime's cache, from this context's own, or compiled here. Only a
+     * pristine context may fill the runtime's cache, which every context trusts; what a context compiled after
+     * guest code ran there (and could have changed its guard) serves that context alone. Either way the same
+     * program gets the same form: its text maps to one {@link Source} object ({@link ProgramSources}), its
+     * marshalled code to one code object (the guard's {@code run_marshalled}), so neither is compiled again
+     * for each run. Marshalled bytes travel as Latin-1 text, the one form a host value reaches the guest in.
      */
-    private String compiled(String code, String sourceName, boolean mayShare) {
-        String known = guarded.get(sourceName, code);
+    private GuardedCode.Form compiled(String code, String sourceName, boolean mayShare) {
+        GuardedCode.Form known = guarded.get(sourceName, code);
         if (known != null) {
             return known;
         }
-        String own = ownCompiled.get(sourceName, code);
+        GuardedCode.Form own = ownCompiled.get(sourceName, code);
         if (own != null) {
             return own;
         }
         Value fresh = compileGuarded.execute(code, sourceName);
-        byte[] bytes = new byte[(int) fresh.getBufferSize()];
-        fresh.readBuffer(0, bytes, 0, bytes.length);
-        String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        (mayShare ? guarded : ownCompiled).put(sourceName, code, text);
-        return text;
+        GuardedCode.Form form;
+        if (fresh.isString()) {
+            form = new GuardedCode.Form(fresh.asString(), true);
+        } else {
+            byte[] bytes = new byte[(int) fresh.getBufferSize()];
+            fresh.readBuffer(0, bytes, 0, bytes.length);
+            form = new GuardedCode.Form(new String(bytes, StandardCharsets.ISO_8859_1), false);
+        }
+        (mayShare ? guarded : ownCompiled).put(sourceName, code, form);
+        return form;
     }
 
     /**

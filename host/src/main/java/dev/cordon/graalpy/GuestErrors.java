@@ -21,6 +21,14 @@ final class GuestErrors {
     }
 
     static GraalPySandbox.Outcome translate(PolyglotException e, Value describe, Source source) {
+        return translate(e, describe, source, null);
+    }
+
+    /**
+     * @param guardedText the guarded text that ran in the program's place, or null: the traceback quotes the
+     *                    program's own lines, and marks columns only on the lines the guard left as they were
+     */
+    static GraalPySandbox.Outcome translate(PolyglotException e, Value describe, Source source, String guardedText) {
         if (e.isExit()) {
             int code = e.getExitStatus();
             return code == 0 ? GraalPySandbox.Outcome.OK
@@ -38,7 +46,7 @@ final class GuestErrors {
         if (e.isInternalError() || e.isHostException()) {
             return internal(e);
         }
-        GuestError error = describe(e, describe, source);
+        GuestError error = describe(e, describe, source, guardedText);
         if (error == null) {
             String type = typeName(e);
             String message = messageOf(e, type);
@@ -75,7 +83,7 @@ final class GuestErrors {
     }
 
     /** Asks Python to describe its own exception: the type, str() and the traceback as Python prints it. */
-    private static GuestError describe(PolyglotException e, Value describe, Source source) {
+    private static GuestError describe(PolyglotException e, Value describe, Source source, String guardedText) {
         if (describe == null || e.isSyntaxError() && e.getGuestObject() == null) {
             return null;
         }
@@ -84,7 +92,7 @@ final class GuestErrors {
             if (guest == null || guest.isNull()) {
                 return null;
             }
-            Value d = describe.execute(guest, source.getCharacters().toString(), source.getName());
+            Value d = describe.execute(guest, source.getCharacters().toString(), source.getName(), guardedText);
             return new GuestError(d.getArrayElement(0).asString(), d.getArrayElement(1).asString(),
                     d.getArrayElement(2).asString());
         } catch (RuntimeException failed) {
