@@ -146,15 +146,16 @@ class CliTest {
         assertThat(prepared.path("ratio").asDouble()).isPositive();
         assertThat(prepared.path("met").isBoolean()).isTrue();
         assertThat(cli("bench", "nonsense").exit()).isEqualTo(2);
-        Run unknown = cli("bench", "compute", "--workloads", "richards,nope");
-        assertThat(unknown.exit()).isEqualTo(2);
-        assertThat(unknown.err()).contains("unknown workload nope");
-        Run negative = cli("bench", "throughput", "--throughput-warmup", "-1");
-        assertThat(negative.exit()).isEqualTo(2);
-        assertThat(negative.err()).contains("the warm-ups at least 0");
-        Run negativeSettle = cli("bench", "throughput", "--throughput-settle", "-1");
-        assertThat(negativeSettle.exit()).isEqualTo(2);
-        assertThat(negativeSettle.err()).contains("the warm-ups at least 0");
+        assertUsageError("unknown workload nope", "bench", "compute", "--workloads", "richards,nope");
+        assertUsageError("the warm-ups at least 0", "bench", "throughput", "--throughput-warmup", "-1");
+        assertUsageError("the warm-ups at least 0", "bench", "throughput", "--throughput-settle", "-1");
+    }
+
+    /** The command exits 2 with a message that says what was wrong. */
+    private static void assertUsageError(String message, String... args) {
+        Run r = cli(args);
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(message);
     }
 
     @Test
@@ -167,12 +168,10 @@ class CliTest {
         // The program is what runs in the sandbox: one that python3 runs but Cordon refuses stops the benchmark.
         Path reading = dir.resolve("reading.py");
         Files.writeString(reading, "print(len(open('/etc/passwd').read()))\n");
-        Run failed = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--program", reading.toString());
-        assertThat(failed.exit()).isEqualTo(2);
-        assertThat(failed.err()).contains("a benchmark run failed").contains("/etc/passwd");
-        Run missing = cli("bench", "run", "--program", dir.resolve("none.py").toString());
-        assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).contains("--program: cannot read").contains("none.py");
+        assertUsageError("a benchmark run failed", "bench", "run", "--samples", "3", "--run-warmup", "0",
+                "--program", reading.toString());
+        assertUsageError("--program: cannot read " + dir.resolve("none.py"), "bench", "run",
+                "--program", dir.resolve("none.py").toString());
     }
 
     @Test
