@@ -348,7 +348,7 @@ final class BenchCommand implements Callable<Integer> {
      * {@link #throughputWarmup} seconds, then goes on, for at most {@link #throughputSettle} more, until the Truffle
      * compiler has settled ({@link #SETTLED_COMPILER_SHARE}). With a fresh context per run on 2 cores the JIT takes
      * minutes to compile the start-up code, each function first when it has run 400 times and again at 10,000
-     * (README, "What limits the targets not met").
+     * (README, "What limited fresh-context throughput").
      */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
