@@ -3,9 +3,6 @@ package dev.cordon.capabilities.services;
 import dev.cordon.capabilities.gateway.CallContext;
 import dev.cordon.capabilities.gateway.GatewayException;
 import dev.cordon.capabilities.gateway.Service;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteConnection;
-import org.sqlite.SQLiteLimits;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -74,14 +71,11 @@ public final class SqlService implements Service {
         this.maxRows = b.maxRows;
         this.maxResultBytes = b.maxResultBytes;
         this.timeout = b.timeout;
-        if (sqlite) {
-            SQLiteConfig config = new SQLiteConfig();
-            config.setReadOnly(!writable);
-            config.enableLoadExtension(false);
-            config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, b.timeout.toMillis()));
-            this.properties = config.toProperties();
-        } else {
-            this.properties = new Properties();
+        try {
+            this.properties = sqlite ? SqliteHardening.properties(writable, b.timeout) : new Properties();
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("a jdbc:sqlite: service needs the SQLite JDBC driver"
+                    + " (org.xerial:sqlite-jdbc) among the application's dependencies", e);
         }
         if (b.user != null) {
             properties.setProperty("user", b.user);
@@ -191,7 +185,7 @@ public final class SqlService implements Service {
         }
         try {
             if (sqlite) {
-                c.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_ATTACHED, 0);
+                SqliteHardening.forbidAttach(c);
             }
             c.setReadOnly(!writable);
             return c;

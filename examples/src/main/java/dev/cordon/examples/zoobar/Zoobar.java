@@ -1,7 +1,6 @@
 package dev.cordon.examples.zoobar;
 
 import dev.cordon.Limits;
-import dev.cordon.internal.LimitTexts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,7 +46,7 @@ public final class Zoobar implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Limits limits = new LimitTexts(timeout, null, memory, output).build();
+        Limits limits = Limits.parse(timeout, null, memory, output);
         ZoobarApp app = ZoobarApp.start(dataDir, bind, port, limits);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

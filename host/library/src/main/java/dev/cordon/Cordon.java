@@ -1,0 +1,478 @@
+package dev.cordon;
+
+import dev.cordon.capabilities.Capability;
+import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.gateway.Gateway;
+import dev.cordon.capabilities.gateway.Service;
+import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.vfs.DataDirectory;
+import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.engine.graalpy.GraalPyRuntime;
+import dev.cordon.engine.graalpy.GraalPySandbox;
+import dev.cordon.engine.graalpy.PreparedSandboxes;
+import dev.cordon.governor.HeapGuard;
+import dev.cordon.engine.pypy.PyPyRunner;
+import dev.cordon.governor.Watchdog;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The entry point: runs untrusted Python with the capabilities each call grants.
+ *
+ * <pre>{@code
+ * try (Cordon cordon = Cordon.builder().build()) {
+ *     ExecutionResult r = cordon.run(Execution.builder().code("print(6 * 7)").build());
+ *     r.status();   // OK
+ *     r.stdout();   // "42\n"
+ * }
+ * }</pre>
+ *
+ * <p>A {@code Cordon} is thread-safe and meant to live as long as the application: it holds one shared
+ * polyglot engine (parsed code is shared between calls), one watchdog thread, and a bounded pool of guest
+ * threads. Every call gets a fresh, isolated interpreter context that is closed when the call ends.
+ * {@link #run} never throws because of anything the guest did; it throws only when the host program
+ * misuses it (a grant naming a mount that does not exist, for example).
+ */
+public final class Cordon implements AutoCloseable {
+
+    private final GraalPyRuntime runtime;
+    private final PyPyRunner pypy;
+    private final Backend backend;
+    private final Map<VirtualPath, HostTree> mounts;
+    private final Gateway gateway;
+    private final Path dataDir;
+    private final Quota tmpQuota;
+    private volatile DataDirectory dataDirectory;
+    private final Limits defaultLimits;
+    private final Duration grace;
+    private final Watchdog watchdog = new Watchdog();
+    private final HeapGuard heapGuard;
+    private final Set<GuestCall> running = ConcurrentHashMap.newKeySet();
+    private volatile long handledCollection;
+    private final ThreadPoolExecutor guests;
+    private final PreparedSandboxes prepared;
+    private volatile boolean closed;
+
+    private Cordon(Builder b) {
+        this.backend = b.backend;
+        this.pypy = b.backend instanceof Backend.PyPy p ? new PyPyRunner(p) : null;
+        this.runtime = pypy == null ? GraalPyRuntime.acquire() : null;
+        this.mounts = Map.copyOf(b.mounts);
+        this.gateway = b.gateway.build();
+        this.dataDir = b.dataDir;
+        this.tmpQuota = b.tmpQuota;
+        this.defaultLimits = b.defaultLimits;
+        this.grace = b.grace;
+        this.guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30, TimeUnit.SECONDS,
+                b.maxQueuedRuns == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(b.maxQueuedRuns),
+                new GuestThreads());
+        this.guests.allowCoreThreadTimeOut(true);
+        this.heapGuard = new HeapGuard(b.heapPressure);
+        this.watchdog.watch(this::guardHeap);
+        this.prepared = b.preparedContexts > 0 && runtime != null ? new PreparedSandboxes(runtime, b.preparedContexts, () -> !running.isEmpty()) : null;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs one call and returns when it has ended, or when a limit was reached and the grace period
+     * passed, whichever is first. Never throws for anything the guest did.
+     *
+     * @throws IllegalArgumentException if the execution is granted a mount this Cordon does not have, or a
+     *                                  capability this version does not provide
+     * @throws IllegalStateException    if it is granted {@code fs.tmp} and the data directory is unusable
+     */
+    public ExecutionResult run(Execution execution) {
+        Objects.requireNonNull(execution, "execution");
+        checkGrants(execution.grants());
+        if (closed) {
+            return ExecutionResult.rejected("this Cordon is closed");
+        }
+        Limits limits = execution.limits() != null ? execution.limits() : defaultLimits;
+        GuestCall call = new GuestCall(this, execution, limits);
+        return call.submit();
+    }
+
+    /**
+     * Opens a session: consecutive calls of one principal that share one interpreter context, for an
+     * interactive prompt. Module state, globals and imports carry over from call to call; a limit or an
+     * internal error discards the context, and the next call starts a fresh one.
+     */
+    public Session session(String principal, Grants grants) {
+        if (pypy != null) {
+            throw new UnsupportedOperationException("sessions need the in-process backend; the PyPy sandbox"
+                    + " backend starts a process per call");
+        }
+        checkGrants(grants);
+        return new Session(this, principal, grants);
+    }
+
+    void checkGrants(Grants grants) {
+        for (Capability c : grants.capabilities()) {
+            switch (c.kind()) {
+                case READ_MOUNT -> {
+                    if (!mounts.containsKey(VirtualPath.of(c.argument()))) {
+                        throw new IllegalArgumentException("granted " + c + " but no mount is declared at "
+                                + c.argument());
+                    }
+                }
+                case TMP -> dataDirectory();
+                case GATEWAY -> {
+                    if (!gateway.has(c.argument())) {
+                        throw new IllegalArgumentException("granted " + c + " but no service " + c.argument()
+                                + " is registered");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Where principals' persistent state lives. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * The data directory, opened when a call is first granted {@code fs.tmp}, so that a Cordon that never
+     * grants it never touches the disk.
+     *
+     * @throws IllegalStateException if the directory cannot be used (see {@link DataDirectory})
+     */
+    DataDirectory dataDirectory() {
+        DataDirectory d = dataDirectory;
+        if (d == null) {
+            synchronized (this) {
+                d = dataDirectory;
+                if (d == null) {
+                    try {
+                        d = new DataDirectory(dataDir, tmpQuota);
+                    } catch (java.io.UncheckedIOException e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                    dataDirectory = d;
+                }
+            }
+        }
+        return d;
+    }
+
+    /** The GraalPy runtime, or null when the PyPy sandbox backend runs the calls. */
+    GraalPyRuntime runtime() {
+        return runtime;
+    }
+
+    /** The PyPy sandbox backend, or null when GraalPy runs the calls. */
+    PyPyRunner pypy() {
+        return pypy;
+    }
+
+    /** The backend this Cordon runs calls with. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** How many contexts prepared ahead of demand are ready now (see {@link Builder#preparedContexts}). */
+    public int preparedContextsReady() {
+        return prepared == null ? 0 : prepared.ready();
+    }
+
+    /** A context prepared ahead of demand, or null when none is ready or none are prepared. */
+    GraalPySandbox preparedSandbox() {
+        return prepared == null ? null : prepared.take();
+    }
+
+    /**
+     * Once per garbage collection that leaves the heap under pressure, stops the running call that has
+     * allocated the most: the other calls and the host keep their memory.
+     */
+    private void guardHeap(long now) {
+        if (!heapGuard.underPressure() || heapGuard.collections() == handledCollection) {
+            return;
+        }
+        handledCollection = heapGuard.collections();
+        running.stream().filter(GuestCall::stoppable)
+                .max(Comparator.comparingLong(GuestCall::keptBytes).thenComparingLong(GuestCall::allocatedBytes))
+                .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(), heapGuard.max()));
+    }
+
+    /**
+     * Guest threads at work now, including those still draining after their call returned at a limit
+     * (a builtin that cannot be interrupted keeps its thread until it ends). They count against
+     * {@code maxConcurrentRuns}: such threads can slow new calls down or get them REJECTED, never
+     * multiply.
+     */
+    public int activeGuestThreads() {
+        return guests.getActiveCount();
+    }
+
+    /** The calls whose guest code is running now. */
+    Set<GuestCall> running() {
+        return running;
+    }
+
+    HeapGuard heapGuard() {
+        return heapGuard;
+    }
+
+    Gateway gateway() {
+        return gateway;
+    }
+
+    Map<VirtualPath, HostTree> mounts() {
+        return mounts;
+    }
+
+    Limits defaultLimits() {
+        return defaultLimits;
+    }
+
+    Duration grace() {
+        return grace;
+    }
+
+    Watchdog watchdog() {
+        return watchdog;
+    }
+
+    ThreadPoolExecutor guests() {
+        return guests;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Stops accepting calls, cancels running ones and releases the engine. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (prepared != null) {
+            prepared.close();
+        }
+        guests.shutdownNow();
+        boolean stopped;
+        try {
+            stopped = guests.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = false;
+        }
+        watchdog.close();
+        heapGuard.close();
+        if (stopped) {
+            releaseRuntime();
+        } else {
+            // A guest thread is still inside work that cannot be interrupted: closing the engine now would
+            // block the caller until it ends. Release it in the background instead.
+            Thread release = new Thread(() -> {
+                try {
+                    guests.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                releaseRuntime();
+            }, "cordon-release");
+            release.setDaemon(true);
+            release.start();
+        }
+    }
+
+    private void releaseRuntime() {
+        if (runtime == null) {
+            return;
+        }
+        try {
+            runtime.close();
+        } catch (RuntimeException e) {
+            // Contexts still draining keep the engine busy; it is released when they end.
+        }
+    }
+
+    /**
+     * Guest code runs on platform threads, never on virtual threads (a GraalVM bug disables CPU limits
+     * after one run on a virtual thread). GraalPy turns a Java stack overflow into RecursionError, so the
+     * stack size bounds how deep a runaway recursion goes before it ends.
+     */
+    private static final class GuestThreads implements ThreadFactory {
+        private final AtomicInteger next = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(null, r, "cordon-guest-" + next.incrementAndGet(), 16L << 20);
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    /** Configures a {@link Cordon}. */
+    public static final class Builder {
+        private final Map<VirtualPath, HostTree> mounts = new LinkedHashMap<>();
+        private final Gateway.Builder gateway = Gateway.builder();
+        private Path dataDir = Path.of("var", "cordon");
+        private Quota tmpQuota = Quota.DEFAULT;
+        private Limits defaultLimits = Limits.DEFAULT;
+        private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+        private int maxQueuedRuns = 64;
+        private Duration grace = Duration.ZERO;
+        private double heapPressure = 0.75;
+        private Backend backend = Backend.graalPy();
+        private int preparedContexts;
+
+        private Builder() {
+        }
+
+        /**
+         * Declares a host directory the guest may see at {@code mountPoint} when a call is granted
+         * {@code fs.read:<mountPoint>}. Host symbolic links that lead out of the directory are not followed.
+         *
+         * @throws IllegalArgumentException if the mount point is reserved ({@code /}, {@code /usr/lib},
+         *                                  {@code /dev}, {@code /tmp}),
+         *                                  already used, or the access is not READ_ONLY
+         */
+        public Builder mount(String mountPoint, Path hostDirectory, Access access) {
+            VirtualPath point = VirtualPath.of(mountPoint);
+            if (point.isRoot() || GraalPyRuntime.isReserved(point) || PyPyRunner.isReserved(point)) {
+                throw new IllegalArgumentException("mount point " + point + " is reserved by the sandbox");
+            }
+            if (access != Access.READ_ONLY) {
+                throw new IllegalArgumentException("only READ_ONLY mounts are supported; /tmp is the writable place");
+            }
+            if (mounts.putIfAbsent(point, new HostTree(hostDirectory)) != null) {
+                throw new IllegalArgumentException("mount point " + point + " is declared twice");
+            }
+            return this;
+        }
+
+        /**
+         * Registers a host service that calls granted {@code gateway:<name>} reach through a token
+         * ({@code from cordon import gateway; gateway.connect(name)}). Built-in services are in
+         * {@code dev.cordon.capabilities.services}: {@code SqlService}, {@code KeyValueService},
+         * {@code HttpService}; an application registers its own by implementing {@link Service}.
+         *
+         * @throws IllegalArgumentException if the name is malformed or already registered
+         */
+        public Builder service(String name, Service service) {
+            gateway.service(name, service);
+            return this;
+        }
+
+        /** Where principals' persistent state lives (default {@code var/cordon}, created on first use). */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /**
+         * How much each principal may keep in its {@code /tmp} (default {@link Quota#DEFAULT}: 64 MiB in
+         * 10,000 entries). Going over raises {@code EDQUOT} in the guest.
+         */
+        public Builder tmpQuota(Quota quota) {
+            this.tmpQuota = Objects.requireNonNull(quota, "quota");
+            return this;
+        }
+
+        /** The limits of calls that set none. */
+        public Builder defaultLimits(Limits limits) {
+            this.defaultLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** How many calls may run at once (default: twice the processors, at least 2). */
+        public Builder maxConcurrentRuns(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1");
+            }
+            this.maxConcurrentRuns = n;
+            return this;
+        }
+
+        /** How many calls may wait for a free slot; past that a call is REJECTED at once (default 64). */
+        public Builder maxQueuedRuns(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxQueuedRuns must not be negative");
+            }
+            this.maxQueuedRuns = n;
+            return this;
+        }
+
+        /**
+         * How long past a limit the caller waits for the guest to stop before it gets its result anyway
+         * (default zero: the result comes at the limit, within the watchdog's 5 ms period, while the guest
+         * is cancelled in the background). A longer grace lets output written just before the limit in.
+         * A guest stuck in work that cannot be interrupted keeps its thread until it stops, and the pool's
+         * bound counts it, so such threads can never outnumber {@code maxConcurrentRuns}.
+         */
+        public Builder grace(Duration grace) {
+            this.grace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * The fraction of the maximum heap that may survive a garbage collection (default 0.75). Past it, the
+         * running call that has allocated the most is stopped with {@code MEMORY_LIMIT}, once per collection,
+         * so that no {@code OutOfMemoryError} reaches the host or another call.
+         */
+        public Builder heapPressure(double fraction) {
+            if (!(fraction > 0 && fraction < 1)) {
+                throw new IllegalArgumentException("heapPressure is a fraction between 0 and 1");
+            }
+            this.heapPressure = fraction;
+            return this;
+        }
+
+        /**
+         * How many contexts to keep booted ahead of demand (default 0: each call boots its own). A call
+         * takes a prepared context when one is ready, so its latency does not include GraalPy's start-up;
+         * each serves one call only and is closed after it. Preparing costs the same CPU as booting on
+         * demand, done while the process has spare time, and each idle context holds some heap (see the
+         * README's performance section): worth it for servers, not for a one-shot command.
+         */
+        public Builder preparedContexts(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("preparedContexts must not be negative");
+            }
+            this.preparedContexts = n;
+            return this;
+        }
+
+        /**
+         * Which interpreter runs the calls (default {@link Backend#graalPy()}). With
+         * {@link Backend#pypySandbox}, each call starts a sandboxed PyPy process; sessions and prepared
+         * contexts belong to the in-process backend and are not available.
+         */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * Starts the engine (this takes seconds the first time in a JVM), or checks the PyPy sandbox binary
+         * and finds out which protocol it speaks.
+         *
+         * @throws IllegalArgumentException if the PyPy sandbox binary or its library cannot be used
+         */
+        public Cordon build() {
+            return new Cordon(this);
+        }
+    }
+}

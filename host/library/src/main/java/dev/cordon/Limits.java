@@ -1,0 +1,164 @@
+package dev.cordon;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The bounds of one call. Immutable; build with {@link #builder()}.
+ *
+ * <ul>
+ *   <li>{@code wallTime}: elapsed time of the guest's code (default 10 s);</li>
+ *   <li>{@code cpuTime}: CPU time of the guest's thread (default: the wall time);</li>
+ *   <li>{@code memoryBytes}: memory the call may keep alive (default 1 GiB), measured at garbage
+ *       collections as the smaller of what the guest's thread allocated and what the heap grew since the
+ *       call began; short-lived garbage does not count. It is checked at collections, so a call can go
+ *       past it by what one young generation holds before it is stopped. On the GraalPy backend it also
+ *       bounds single operations that could not be interrupted once started (a huge repeat, power, shift
+ *       or materialised range): those are refused with a MemoryError before they allocate anything when
+ *       they would need more than this, or more than an eighth of the heap;</li>
+ *   <li>{@code outputBytes}: bytes the guest may write to stdout, and again to stderr (default 1 MiB).</li>
+ * </ul>
+ * Reaching a limit ends the call with {@link Status#TIMEOUT}, {@link Status#CPU_LIMIT},
+ * {@link Status#MEMORY_LIMIT} or {@link Status#OUTPUT_LIMIT}.
+ */
+public final class Limits {
+
+    /** The defaults listed above. */
+    public static final Limits DEFAULT = builder().build();
+
+    private final Duration wallTime;
+    private final Duration cpuTime;
+    private final long memoryBytes;
+    private final long outputBytes;
+
+    private Limits(Builder b) {
+        this.wallTime = b.wallTime;
+        this.cpuTime = b.cpuTime == null ? b.wallTime : b.cpuTime;
+        this.memoryBytes = b.memoryBytes;
+        this.outputBytes = b.outputBytes;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these limits. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.wallTime = wallTime;
+        b.cpuTime = cpuTime;
+        b.memoryBytes = memoryBytes;
+        b.outputBytes = outputBytes;
+        return b;
+    }
+
+    /**
+     * Limits as people write them, over the defaults: durations such as {@code 500ms} or {@code 2s}, sizes
+     * such as {@code 64KB} ({@link Durations}, {@link Sizes}); null leaves a limit at its default (an unset CPU
+     * time follows the wall time). One reading for the command line's flags, a service's configuration and a
+     * request's limits.
+     *
+     * @throws IllegalArgumentException for a duration or size that does not parse or is not positive
+     */
+    public static Limits parse(String wallTime, String cpuTime, String memory, String output) {
+        return builder().parse(wallTime, cpuTime, memory, output).build();
+    }
+
+    /**
+     * These limits with each given text applied as {@link #parse} reads it; null keeps this limit's value.
+     *
+     * @throws IllegalArgumentException for a duration or size that does not parse or is not positive
+     */
+    public Limits with(String wallTime, String cpuTime, String memory, String output) {
+        return toBuilder().parse(wallTime, cpuTime, memory, output).build();
+    }
+
+    public Duration wallTime() {
+        return wallTime;
+    }
+
+    public Duration cpuTime() {
+        return cpuTime;
+    }
+
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    public long outputBytes() {
+        return outputBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "Limits[wallTime=" + wallTime + ", cpuTime=" + cpuTime + ", memoryBytes=" + memoryBytes
+                + ", outputBytes=" + outputBytes + "]";
+    }
+
+    /** Builds {@link Limits}; every setter rejects a non-positive bound. */
+    public static final class Builder {
+        private Duration wallTime = Duration.ofSeconds(10);
+        private Duration cpuTime;
+        private long memoryBytes = 1L << 30;
+        private long outputBytes = 1L << 20;
+
+        private Builder() {
+        }
+
+        public Builder wallTime(Duration wallTime) {
+            this.wallTime = positive(wallTime, "wallTime");
+            return this;
+        }
+
+        public Builder cpuTime(Duration cpuTime) {
+            this.cpuTime = positive(cpuTime, "cpuTime");
+            return this;
+        }
+
+        public Builder memoryBytes(long memoryBytes) {
+            this.memoryBytes = positive(memoryBytes, "memoryBytes");
+            return this;
+        }
+
+        public Builder outputBytes(long outputBytes) {
+            this.outputBytes = positive(outputBytes, "outputBytes");
+            return this;
+        }
+
+        /** Sets each limit whose text is not null, as {@link Limits#parse} reads it. */
+        public Builder parse(String wallTime, String cpuTime, String memory, String output) {
+            if (wallTime != null) {
+                wallTime(Durations.parse(wallTime));
+            }
+            if (cpuTime != null) {
+                cpuTime(Durations.parse(cpuTime));
+            }
+            if (memory != null) {
+                memoryBytes(Sizes.parse(memory));
+            }
+            if (output != null) {
+                outputBytes(Sizes.parse(output));
+            }
+            return this;
+        }
+
+        public Limits build() {
+            return new Limits(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+
+        private static long positive(long n, String name) {
+            if (n <= 0) {
+                throw new IllegalArgumentException(name + " must be positive: " + n);
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,366 @@
+package dev.cordon.engine.graalpy;
+
+import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.DeviceTree;
+import dev.cordon.capabilities.vfs.MemoryTree;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.guest.GuestStdlib;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.SandboxPolicy;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.io.IOAccess;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * The shared part of the GraalPy backend: one polyglot {@link Engine} (so parsed and compiled code is
+ * shared between calls), the language home and the guest stdlib as read-only trees, and the recipe for a
+ * sandboxed {@link Context}. Thread-safe; one per {@code Cordon}.
+ *
+ * <p>Every context is denied everything by default: no host class lookup, no host access beyond
+ * {@link HostAccess.Export}ed members of Cordon's own objects, no polyglot access, no native access, no
+ * threads, no processes, no environment, no sockets, and a filesystem that is the virtual tree alone. The
+ * language home appears at {@link #HOME} so that no host path ({@code sys.prefix}, {@code __file__},
+ * {@code sys.path}) reaches the guest; GraalPy accepts a relocated home only below the CONSTRAINED sandbox
+ * policy, so the context is built under TRUSTED with each permission denied explicitly, and a test checks
+ * each of the denials CONSTRAINED would have enforced.
+ */
+public final class GraalPyRuntime implements AutoCloseable {
+
+    /** Where the guest sees GraalPy's language home (its standard library). */
+    public static final String HOME = "/usr/lib/graalpy";
+    /** Where the guest sees the guest stdlib (the {@code cordon} package). */
+    public static final String GUEST_LIB = "/usr/lib/cordon";
+
+    private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
+
+    /**
+     * One expression, so that it leaves no name behind in {@code __main__} and its value (what
+     * {@code cordon._boot.install} returns) is what {@code Context.eval} returns.
+     */
+    private static final String BOOT = "(lambda: (__import__('sys').path.append('" + GUEST_LIB + "'), "
+            + "__cordon_load_shared__(), "
+            + "__import__('cordon._boot', fromlist=['install']).install(globals().pop('__cordon_bridge__')))[2])()";
+
+    /**
+     * The boot's modules, loaded from cached host sources rather than imported. GraalPy shares code between the
+     * contexts of an engine only for the sources the host evaluates: an import compiles a module anew in each
+     * context, and the JIT then compiles each context's copy of its hot functions (the guard's checks, the
+     * boot's {@code install}) long after that context has closed. Shared, they are compiled once.
+     */
+    static final List<String> SHARED_MODULES = List.of("cordon", "cordon._guard", "cordon._boot");
+
+    /**
+     * The standard-library modules the guard imports at boot, shared the same way from the language home's
+     * files: GraalPy would unmarshal its frozen copy of each in every context, and the JIT compiled the code of
+     * each such copy anew (README, "What limited fresh-context throughput"). Loaded before {@link #SHARED_MODULES}.
+     */
+    static final List<String> SHARED_STDLIB = List.of("operator");
+
+    /** The shared modules that are packages, loaded from their {@code __init__.py}. */
+    private static final List<String> SHARED_PACKAGES = List.of("cordon");
+
+    /**
+     * Defines, in builtins, the hook that the first line of each shared module's source calls: when the host
+     * evaluates the source (as {@code __main__}), the hook keeps the module's code object and stops it before
+     * anything else runs; {@code __cordon_load_shared__}, called by the boot, then runs each code object as its
+     * module (in a module object of its own, registered in {@code sys.modules}) and removes both hooks. The hook
+     * is put on the module's first line so that line numbers stay the file's.
+     */
+    private static final String SHARED_PRELUDE = """
+            def __cordon_prelude__():
+                import builtins
+                class HandedOver(BaseException):
+                    pass
+                codes = []
+                def hand_over(name):
+                    if name == '__main__':
+                        import sys
+                        codes.append(sys._getframe(1).f_code)
+                        raise HandedOver()
+                def load_shared():
+                    import sys
+                    del builtins.__cordon_load_shared__
+                    names = %s
+                    if len(codes) != len(names):
+                        raise ImportError('the boot modules handed over %%d code objects of %%d' %% (len(codes), len(names)))
+                    for name, code in zip(names, codes):
+                        package, _, leaf = name.rpartition('.')
+                        module = type(sys)(name)
+                        module.__file__ = code.co_filename
+                        module.__package__ = package
+                        is_package = code.co_filename.endswith('/__init__.py')
+                        module.__spec__ = type(sys.__spec__)(name, None, origin=code.co_filename,
+                                                             is_package=is_package)
+                        module.__spec__.has_location = True
+                        if is_package:
+                            module.__path__ = [code.co_filename.rpartition('/')[0]]
+                            module.__package__ = name
+                            module.__spec__.submodule_search_locations = list(module.__path__)
+                        sys.modules[name] = module
+                        if package:
+                            setattr(sys.modules[package], leaf, module)
+                        exec(code, module.__dict__)
+                    del builtins.__cordon_code__
+                builtins.__cordon_code__ = hand_over
+                builtins.__cordon_load_shared__ = load_shared
+            __cordon_prelude__()
+            del __cordon_prelude__
+            """;
+
+    private final Engine engine;
+    private final HostTree languageHome;
+    private final MemoryTree guestStdlib;
+    private final DeviceTree devices = new DeviceTree();
+    private final String coreHome;
+    private final String stdlibHome;
+    private final Source boot;
+    private final List<Source> sharedSources;
+    private final GuardedCode guardedCode = new GuardedCode(64L << 20);
+    private final ProgramSources programSources = new ProgramSources(4L << 20);
+
+    private static GraalPyRuntime shared;
+    private static int users;
+
+    /**
+     * The runtime of this JVM, started on first use: one engine serves every {@link dev.cordon.Cordon},
+     * so parsed code and compiled code are shared and a second Cordon starts in milliseconds. Each
+     * {@code acquire} must be matched by one {@link #close}; the engine stops when the last user closes.
+     */
+    public static synchronized GraalPyRuntime acquire() {
+        if (shared == null) {
+            shared = new GraalPyRuntime();
+        }
+        users++;
+        return shared;
+    }
+
+    private GraalPyRuntime() {
+        Engine.Builder builder = Engine.newBuilder("python")
+                .option("engine.WarnInterpreterOnly", "false")
+                .out(OutputStream.nullOutputStream())
+                .err(OutputStream.nullOutputStream());
+        Map<String, String> diagnostic = diagnosticOptions(System.getenv("CORDON_ENGINE_OPTIONS"));
+        if (!diagnostic.isEmpty()) {
+            builder.allowExperimentalOptions(true).options(diagnostic);
+        }
+        if (!diagnostic.containsKey("log.file")) {
+            builder.logHandler(new QuietLogHandler());
+        }
+        this.engine = builder.build();
+        Layout layout = discoverLayout(engine);
+        this.languageHome = new HostTree(Path.of(layout.home));
+        this.coreHome = HOME + "/" + layout.core;
+        this.stdlibHome = HOME + "/" + layout.stdlib;
+        Map<String, byte[]> files = GuestStdlib.files();
+        this.guestStdlib = new MemoryTree(files, Instant.now());
+        this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
+        this.sharedSources = sharedSources(files, Path.of(layout.home).resolve(layout.stdlib), stdlibHome);
+    }
+
+    /**
+     * The prelude, then one cached source per shared module (the standard library's first), each with the hook
+     * on its first line and named by the path the guest sees.
+     */
+    private static List<Source> sharedSources(Map<String, byte[]> files, Path stdlib, String guestStdlib) {
+        List<Source> sources = new ArrayList<>();
+        List<String> all = new ArrayList<>(SHARED_STDLIB);
+        all.addAll(SHARED_MODULES);
+        String names = "['" + String.join("', '", all) + "']";
+        sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(names), "<cordon-prelude>").cached(true)
+                .buildLiteral());
+        for (String module : SHARED_STDLIB) {
+            String path = modulePath(module);
+            try {
+                sources.add(shared(Files.readString(stdlib.resolve(path)), guestStdlib + "/" + path));
+            } catch (IOException e) {
+                throw new UncheckedIOException("GraalPy's standard library has no " + path, e);
+            }
+        }
+        for (String module : SHARED_MODULES) {
+            String path = modulePath(module);
+            sources.add(shared(new String(files.get(path), StandardCharsets.UTF_8), GUEST_LIB + "/" + path));
+        }
+        return List.copyOf(sources);
+    }
+
+    /** The file of a module below its library: a package's is its {@code __init__.py}. */
+    private static String modulePath(String module) {
+        return SHARED_PACKAGES.contains(module)
+                ? module + "/__init__.py"
+                : module.replace('.', '/') + ".py";
+    }
+
+    private static Source shared(String text, String guestPath) {
+        return Source.newBuilder("python", "__cordon_code__(__name__); " + text, guestPath).cached(true).buildLiteral();
+    }
+
+    /** The prelude, then each shared module's source: evaluated in this order before {@link #bootSource()}. */
+    List<Source> sharedSources() {
+        return sharedSources;
+    }
+
+    private record Layout(String home, String core, String stdlib) {
+    }
+
+    /**
+     * Engine options for measuring the engine itself, from {@code CORDON_ENGINE_OPTIONS}
+     * ({@code engine.TraceCompilation=true,log.file=/tmp/compilations.log}): set by whoever runs the host,
+     * never by a guest. Experimental options are allowed then; a malformed entry stops the start.
+     */
+    static Map<String, String> diagnosticOptions(String spec) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return options;
+        }
+        for (String entry : spec.split(",")) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("CORDON_ENGINE_OPTIONS: expected NAME=VALUE, got '" + entry + "'");
+            }
+            options.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+        }
+        return options;
+    }
+
+    /**
+     * Asks GraalPy once, in a context with no filesystem at all, where its home was extracted and how it
+     * is laid out; the guests then see that directory at {@link #HOME}.
+     */
+    private static Layout discoverLayout(Engine engine) {
+        try (Context probe = Context.newBuilder("python").engine(engine)
+                .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream())
+                .allowIO(IOAccess.NONE).build()) {
+            String home = probe.eval("python", "__graalpython__.home").asString();
+            String core = probe.eval("python", "__graalpython__.core_home").asString();
+            String stdlib = probe.eval("python", "__graalpython__.stdlib_home").asString();
+            Path h = Path.of(home);
+            return new Layout(home, h.relativize(Path.of(core)).toString(), h.relativize(Path.of(stdlib)).toString());
+        }
+    }
+
+    /** Starts a filesystem for one call with the two read-only trees every guest has. */
+    public VirtualFileSystem.Builder baseFileSystem() {
+        return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib)
+                .mount("/dev", devices);
+    }
+
+    /** Whether a mount point would hide or sit inside the sandbox's own layout. */
+    public static boolean isReserved(VirtualPath mountPoint) {
+        for (String own : new String[]{"/usr/lib", "/dev", "/tmp"}) {
+            VirtualPath p = VirtualPath.of(own);
+            if (p.startsWith(mountPoint) || mountPoint.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Builds a context denied everything but the given filesystem, bridge and streams. */
+    Context newContext(GuestFileSystem fileSystem, GuestBridge bridge, InputStream in, OutputStream out,
+                       OutputStream err) {
+        Context context = Context.newBuilder("python")
+                .engine(engine)
+                .sandbox(SandboxPolicy.TRUSTED)
+                .allowHostAccess(HostAccess.EXPLICIT)
+                .allowHostClassLookup(name -> false)
+                .allowHostClassLoading(false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowNativeAccess(false)
+                .allowCreateThread(false)
+                .allowCreateProcess(false)
+                .allowInnerContextOptions(false)
+                .allowValueSharing(false)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .allowIO(IOAccess.newBuilder()
+                        .allowHostSocketAccess(false)
+                        .fileSystem(fileSystem)
+                        .build())
+                .useSystemExit(false)
+                .in(in).out(out).err(err)
+                .timeZone(ZoneOffset.UTC)
+                .option("python.PythonHome", HOME)
+                .option("python.CoreHome", coreHome)
+                .option("python.StdLibHome", stdlibHome)
+                .option("python.DontWriteBytecodeFlag", "true")
+                .option("python.NoUserSiteFlag", "true")
+                .option("python.IgnoreEnvironmentFlag", "true")
+                .option("python.WarnExperimentalFeatures", "false")
+                .build();
+        context.getBindings("python").putMember("__cordon_bridge__", bridge);
+        return context;
+    }
+
+    /**
+     * The boot source, run in each fresh context before the guest's code; its value is a list of the
+     * function that describes a guest exception ({@code cordon._boot.describe}), the one that flushes
+     * the files the guest left open, the one that starts a call (its limits and parameters) and the three
+     * that compile and run guarded code.
+     */
+    Source bootSource() {
+        return boot;
+    }
+
+    /** The guarded form of the programs run so far, shared by every context of this runtime. */
+    GuardedCode guardedCode() {
+        return guardedCode;
+    }
+
+    /** The sources of the programs that run as written, shared by every context of this runtime. */
+    ProgramSources programSources() {
+        return programSources;
+    }
+
+    @Override
+    public void close() {
+        synchronized (GraalPyRuntime.class) {
+            if (this != shared || --users > 0) {
+                return;
+            }
+            shared = null;
+        }
+        engine.close(true);
+    }
+
+    /**
+     * The engine's log goes to {@code java.util.logging} at FINE: guest code can provoke SEVERE records
+     * (a failed {@code __graalpython__.load_file}), and it must not be able to write to the host's stderr.
+     */
+    private static final class QuietLogHandler extends Handler {
+        @Override
+        public void publish(LogRecord record) {
+            if (LOG.isLoggable(Level.FINE)) {
+                LOG.log(Level.FINE, "[" + record.getLoggerName() + "] " + record.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

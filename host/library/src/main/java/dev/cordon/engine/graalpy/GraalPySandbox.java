@@ -1,0 +1,276 @@
+package dev.cordon.engine.graalpy;
+
+import dev.cordon.GuestError;
+import dev.cordon.Status;
+import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.gateway.GatewayAccess;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One sandboxed GraalPy context. It is created for one call (or one session of calls by the same
+ * principal), booted once, runs guest code on the caller's thread, and is closed for good after a
+ * cancellation: a cancelled context is unusable.
+ */
+public final class GraalPySandbox implements AutoCloseable {
+
+    private final Context context;
+    private final Value describe;
+    private final Value flushFiles;
+    /** Gives the guest each call's limits and parameters ({@code cordon._boot._call_starter}). */
+    private final Value startCall;
+    private final Value compileGuarded;
+    private final Value runCompiled;
+    private final Value runGuarded;
+    private final GuardedCode guarded;
+    private final ProgramSources programs;
+    /** Programs this context compiled for itself, after guest code ran here: never shared. */
+    private final GuardedCode ownCompiled = new GuardedCode(1L << 20);
+    /** True until guest code first runs here: only then may this context's compiler fill the shared cache. */
+    private boolean pristine = true;
+    private final GuestBridge bridge;
+    private final Switchable.Output out = new Switchable.Output();
+    private final Switchable.Output err = new Switchable.Output();
+    private final Switchable.Input in = new Switchable.Input();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private final GuestFileSystem fileSystem;
+
+    private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
+        this.bridge = new GuestBridge(audit);
+        this.fileSystem = new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp"));
+        this.context = runtime.newContext(fileSystem, bridge, in, out, err);
+        Value boot;
+        try {
+            for (Source shared : runtime.sharedSources()) {
+                try {
+                    context.eval(shared);
+                } catch (PolyglotException handedOver) {
+                    // Expected of each module's source: it stops once it has handed its code over. Any other
+                    // failure leaves a code object missing, which the boot's loader refuses.
+                    if (!handedOver.isGuestException()) {
+                        throw handedOver;
+                    }
+                }
+            }
+            boot = context.eval(runtime.bootSource());
+        } catch (RuntimeException e) {
+            // A context that failed to boot is closed here: nothing else holds it.
+            try {
+                context.close(true);
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        this.describe = boot.getArrayElement(0);
+        this.flushFiles = boot.getArrayElement(1);
+        this.startCall = boot.getArrayElement(2);
+        this.compileGuarded = boot.getArrayElement(3);
+        this.runCompiled = boot.getArrayElement(4);
+        this.runGuarded = boot.getArrayElement(5);
+        this.guarded = runtime.guardedCode();
+        this.programs = runtime.programSources();
+    }
+
+    /**
+     * Creates and boots a context over {@code vfs}.
+     *
+     * @throws PolyglotException if GraalPy cannot start (a fault of the host's setup, not of a guest)
+     */
+    public static GraalPySandbox open(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
+        try {
+            return new GraalPySandbox(runtime, vfs, audit);
+        } catch (PolyglotException e) {
+            if (!e.isCancelled()) {
+                throw e;
+            }
+            // No guest code has run in it yet and no limit of the call can have cancelled it (they are armed
+            // once the context is open), yet GraalPy once reported a boot cancelled in the test suite, cause
+            // unknown. A second context is the same call again, so the caller does not see a spurious failure.
+            return new GraalPySandbox(runtime, vfs, audit);
+        }
+    }
+
+    /**
+     * Boots a context ahead of demand over the sandbox's own layout alone (no mounts, no {@code /tmp}),
+     * for one call to take later with {@link #use}.
+     */
+    public static GraalPySandbox prepare(GraalPyRuntime runtime) {
+        return new GraalPySandbox(runtime, runtime.baseFileSystem().build(), new AuditTrail());
+    }
+
+    /** Gives a prepared context the filesystem of the call that took it. */
+    public void use(VirtualFileSystem vfs) {
+        fileSystem.use(vfs);
+    }
+
+    /** Points the guest's streams, parameters and result at one call. */
+    public void bind(InputStream stdin, OutputStream stdout, OutputStream stderr, String paramsJson,
+                     long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
+        in.set(stdin);
+        out.set(stdout);
+        err.set(stderr);
+        gateway.recordTo(audit);
+        bridge.bind(paramsJson, maxResultBytes, audit, gateway);
+    }
+
+    /** The result of running code: a status and, unless OK, the guest's error. */
+    public record Outcome(Status status, GuestError error) {
+        static final Outcome OK = new Outcome(Status.OK, null);
+    }
+
+    /**
+     * Runs guest code in the context's {@code __main__} module, in its guarded form (see {@link GuardedCode}).
+     * Never throws for anything the guest did.
+     *
+     * @param interactive       evaluate as a REPL line: echo the value of an expression statement
+     * @param maxOperationBytes the most one uninterruptible operation may allocate at once; larger ones are
+     *                          refused with MemoryError before they start
+     * @param wallTime          the call's wall-time limit: past it, the guest's exception handlers refuse
+     *                          to run (see {@code cordon/_guard.py})
+     */
+    public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
+                       Duration wallTime) {
+        boolean asWritten = !interactive && !GuardedCode.mayNeedGuard(code);
+        Source source = asWritten
+                ? programs.of(code, sourceName)
+                : Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();
+        boolean wasPristine = pristine;
+        pristine = false;
+        String guardedText = null;
+        try {
+            try {
+                startCall.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
+                if (interactive) {
+                    runGuarded.execute(code, sourceName, "single");
+                } else if (asWritten) {
+                    context.eval(source);
+                } else {
+                    GuardedCode.Form form = compiled(code, sourceName, wasPristine);
+                    if (form.isSource()) {
+                        guardedText = form.text();
+                        context.eval(programs.of(form.text(), sourceName));
+                    } else {
+                        runCompiled.execute(form.text());
+                    }
+                }
+            } finally {
+                flushFiles();
+            }
+            return Outcome.OK;
+        } catch (PolyglotException e) {
+            if (e.isCancelled() || e.isInternalError() || e.isResourceExhausted()) {
+                cancelled.set(true);
+            }
+            return GuestErrors.translate(e, describe, source, guardedText);
+        } catch (IllegalStateException e) {
+            // The context was closed under us: a cancel that landed before evaluation started.
+            cancelled.set(true);
+            return new Outcome(Status.INTERNAL, new GuestError("CancelledError", "the sandbox was closed", ""));
+        }
+    }
+
+    /**
+     * The program's guarded form: from the runtime's cache, from this context's own, or compiled here. Only a
+     * pristine context may fill the runtime's cache, which every context trusts; what a context compiled after
+     * guest code ran there (and could have changed its guard) serves that context alone. Either way the same
+     * program gets the same form: its text maps to one {@link Source} object ({@link ProgramSources}), its
+     * marshalled code to one code object (the guard's {@code run_marshalled}), so neither is compiled again
+     * for each run. Marshalled bytes travel as Latin-1 text, the one form a host value reaches the guest in.
+     */
+    private GuardedCode.Form compiled(String code, String sourceName, boolean mayShare) {
+        GuardedCode.Form known = guarded.get(sourceName, code);
+        if (known != null) {
+            return known;
+        }
+        GuardedCode.Form own = ownCompiled.get(sourceName, code);
+        if (own != null) {
+            return own;
+        }
+        Value fresh = compileGuarded.execute(code, sourceName);
+        GuardedCode.Form form;
+        if (fresh.isString()) {
+            form = new GuardedCode.Form(fresh.asString(), true);
+        } else {
+            byte[] bytes = new byte[(int) fresh.getBufferSize()];
+            fresh.readBuffer(0, bytes, 0, bytes.length);
+            form = new GuardedCode.Form(new String(bytes, StandardCharsets.ISO_8859_1), false);
+        }
+        (mayShare ? guarded : ownCompiled).put(sourceName, code, form);
+        return form;
+    }
+
+    /**
+     * Flushes the files the guest's code left open, as CPython would when their objects die; skipped once
+     * the context is cancelled, whose buffers are lost as a killed process's are.
+     */
+    private void flushFiles() {
+        if (cancelled.get()) {
+            return;
+        }
+        try {
+            flushFiles.execute();
+        } catch (PolyglotException | IllegalStateException e) {
+            // Cancelled meanwhile, or a guest's file whose flush fails: nothing more to save.
+        }
+    }
+
+    /** Whether the given code is an incomplete statement that more lines could finish (for the REPL). */
+    public boolean isIncomplete(String code) {
+        try {
+            context.parse(Source.newBuilder("python", code, "<stdin>").interactive(true).buildLiteral());
+            return false;
+        } catch (PolyglotException e) {
+            return e.isIncompleteSource();
+        }
+    }
+
+    /** The value set with {@code cordon.result(...)} in the current call, or null. */
+    public Object value() {
+        return bridge.value();
+    }
+
+    /** Whether the context can run more code: it was not cancelled and hit no internal error. */
+    public boolean usable() {
+        return !cancelled.get() && !closed.get();
+    }
+
+    /**
+     * Cancels whatever the guest is doing and closes the context, on a thread of its own: a cancel waits
+     * for the guest to reach a safepoint, which work inside a long builtin may not do for a while.
+     */
+    public void cancel() {
+        if (cancelled.compareAndSet(false, true)) {
+            Thread t = new Thread(this::closeNow, "cordon-cancel");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void closeNow() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                context.close(true);
+            } catch (RuntimeException e) {
+                // Closing a cancelled or broken context can complain; it is gone either way.
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeNow();
+    }
+}

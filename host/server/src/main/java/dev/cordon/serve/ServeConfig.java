@@ -1,0 +1,284 @@
+package dev.cordon.serve;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.cordon.Backend;
+import dev.cordon.Limits;
+import dev.cordon.capabilities.Capability;
+import dev.cordon.capabilities.Json;
+import dev.cordon.Sizes;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configuration of {@code cordon serve}, read from one JSON file and checked whole before anything
+ * listens: every client's grants must name a declared mount or service, every limit must parse, every
+ * backend must exist. Relative host paths are taken from the file's directory.
+ *
+ * <pre>{@code
+ * {
+ *   "bind": "127.0.0.1", "port": 8765,
+ *   "dataDir": "var/serve",
+ *   "maxRequestBytes": "1MB", "maxCodeBytes": "256KB",
+ *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8, "preparedContexts": 2,
+ *   "backends": ["graalpy"], "defaultBackend": "graalpy",
+ *   "mounts": {"/data": "data"},
+ *   "services": {"cache": "kv", "db": "jdbc:sqlite:app.db"}, "writable": [],
+ *   "clients": {
+ *     "reports": {"keySha256": "<hex SHA-256 of the key>", "principal": "alice",
+ *                 "grants": ["fs.tmp", "gateway:cache"],
+ *                 "limits": {"wallTime": "5s", "cpuTime": "5s", "memory": "256MB", "output": "64KB"}}
+ *   }
+ * }
+ * }</pre>
+ *
+ * @param bind              the address to listen on (default 127.0.0.1: a service open to the network is a choice)
+ * @param port              the TCP port (0: any free one)
+ * @param dataDir           where principals' /tmp lives
+ * @param maxRequestBytes   the largest request body accepted
+ * @param maxCodeBytes      the largest {@code code} accepted, in UTF-8 bytes
+ * @param maxConcurrentRuns calls run at once
+ * @param maxQueuedRuns     calls waiting; past that a request gets 429 at once
+ * @param preparedContexts  contexts each backend keeps booted ahead of demand (default 2)
+ * @param backends          the backends requests may name
+ * @param defaultBackend    the backend of requests that name none
+ * @param mounts            read-only mounts, virtual path to host directory
+ * @param services          gateway services, name to spec ({@code jdbc:URL}, {@code kv}, {@code kv:shared},
+ *                          {@code http:PREFIX}), as {@code cordon run --service}
+ * @param writable          SQL services that may write
+ * @param clients           who may call, by client name
+ * @param pypySandbox       the {@code pypy-c-sandbox} binary of the {@code pypy} backend, or null
+ */
+public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
+                          int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
+                          String defaultBackend,
+                          Map<String, Path> mounts, Map<String, String> services, List<String> writable,
+                          Map<String, Client> clients, Path pypySandbox) {
+
+    /** The backends this version has, by the name requests use. */
+    static final Set<String> KNOWN_BACKENDS = Set.of("graalpy", "pypy");
+
+    /** The backend a name in {@link #backends()} stands for. */
+    Backend backend(String name) {
+        return name.equals("pypy") ? Backend.pypySandbox(pypySandbox) : Backend.graalPy();
+    }
+
+    /**
+     * One client: the principal its code runs as, the grants it may ask for and its largest limits.
+     *
+     * @param keySha256 the SHA-256 of its API key, lowercase hex (the key itself is never stored)
+     */
+    public record Client(String name, String keySha256, String principal, Set<String> grants, Limits limits) {
+    }
+
+    /** This configuration listening on another address and port. */
+    public ServeConfig listeningOn(String bind, int port) {
+        return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, maxConcurrentRuns, maxQueuedRuns,
+                preparedContexts, backends, defaultBackend, mounts, services, writable, clients, pypySandbox);
+    }
+
+    /**
+     * Reads and checks a configuration file.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong in it
+     */
+    public static ServeConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the configuration " + file + ": " + e.getMessage(), e);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        try {
+            return parse(text, base);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses a configuration; relative paths are taken from {@code base}.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    public static ServeConfig parse(String json, Path base) {
+        File f;
+        try {
+            f = READER.readValue(json);
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException("at " + pathOf(e) + ": " + e.getOriginalMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (f == null) {
+            throw new IllegalArgumentException("the configuration is empty");
+        }
+        return f.check(base);
+    }
+
+    private static final ObjectReader READER = Json.MAPPER.readerFor(File.class)
+            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .with(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder b = new StringBuilder("$");
+        for (JsonMappingException.Reference r : e.getPath()) {
+            b.append(r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]");
+        }
+        return b.toString();
+    }
+
+    /** The file as written, before checking. */
+    private record File(String bind, Integer port, String dataDir, String maxRequestBytes, String maxCodeBytes,
+                        Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
+                        List<String> backends,
+                        String defaultBackend, Map<String, String> mounts, Map<String, String> services,
+                        List<String> writable, Map<String, ClientFile> clients, String pypySandbox) {
+
+        ServeConfig check(Path base) {
+            int p = port == null ? 8765 : port;
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("port " + p + " is not a TCP port");
+            }
+            List<String> bs = backends == null ? List.of("graalpy") : List.copyOf(backends);
+            if (bs.isEmpty()) {
+                throw new IllegalArgumentException("backends is empty: enable at least one of "
+                        + new java.util.TreeSet<>(KNOWN_BACKENDS));
+            }
+            for (String b : bs) {
+                if (!KNOWN_BACKENDS.contains(b)) {
+                    throw new IllegalArgumentException("backend " + b + " is not one this version has "
+                            + new java.util.TreeSet<>(KNOWN_BACKENDS));
+                }
+                if (b.equals("pypy") && (pypySandbox == null || pypySandbox.isBlank())) {
+                    throw new IllegalArgumentException("backend pypy needs pypySandbox: the path of a pypy-c-sandbox binary");
+                }
+            }
+            String def = defaultBackend == null ? bs.get(0) : defaultBackend;
+            if (!bs.contains(def)) {
+                throw new IllegalArgumentException("defaultBackend " + def + " is not among the backends " + bs);
+            }
+            Map<String, Path> ms = new LinkedHashMap<>();
+            if (mounts != null) {
+                mounts.forEach((point, dir) -> ms.put(point, base.resolve(dir)));
+            }
+            Map<String, String> ss = services == null ? Map.of() : new LinkedHashMap<>(services);
+            List<String> ws = writable == null ? List.of() : List.copyOf(writable);
+            for (String w : ws) {
+                if (!ss.getOrDefault(w, "").startsWith("jdbc:")) {
+                    throw new IllegalArgumentException("writable " + w + ": no SQL service of that name");
+                }
+            }
+            if (clients == null || clients.isEmpty()) {
+                throw new IllegalArgumentException("no clients: nobody could call this service");
+            }
+            Map<String, Client> cs = new LinkedHashMap<>();
+            Set<String> hashes = new LinkedHashSet<>();
+            clients.forEach((name, c) -> {
+                Client client = c.check(name, ms.keySet(), ss.keySet());
+                if (!hashes.add(client.keySha256())) {
+                    throw new IllegalArgumentException("client " + name + " has the same key as another client");
+                }
+                cs.put(name, client);
+            });
+            int concurrent = maxConcurrentRuns == null ? Math.max(2, Runtime.getRuntime().availableProcessors())
+                    : maxConcurrentRuns;
+            int queued = maxQueuedRuns == null ? 4 * concurrent : maxQueuedRuns;
+            int prepared = preparedContexts == null ? 2 : preparedContexts;
+            if (concurrent < 1 || queued < 0 || prepared < 0) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1, maxQueuedRuns and "
+                        + "preparedContexts at least 0");
+            }
+            return new ServeConfig(bind == null ? "127.0.0.1" : bind, p,
+                    base.resolve(dataDir == null ? "var/serve" : dataDir),
+                    size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
+                    concurrent, queued, prepared, bs, def, ms, ss, ws, cs,
+                    pypySandbox == null ? null : base.resolve(pypySandbox));
+        }
+    }
+
+    /** A client's limits as the file writes them; each absent one is the default. */
+    private record LimitsFile(String wallTime, String cpuTime, String memory, String output) {
+    }
+
+    private record ClientFile(String key, String keySha256, String principal, List<String> grants,
+                              LimitsFile limits) {
+
+        Client check(String name, Set<String> mountPoints, Set<String> serviceNames) {
+            String where = "client " + name + ": ";
+            if ((key == null) == (keySha256 == null)) {
+                throw new IllegalArgumentException(where + "give exactly one of key and keySha256");
+            }
+            String hash;
+            if (key != null) {
+                if (key.length() < 16) {
+                    throw new IllegalArgumentException(where + "a key must be at least 16 characters long");
+                }
+                hash = sha256(key);
+            } else {
+                hash = keySha256.toLowerCase(java.util.Locale.ROOT);
+                if (!hash.matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException(where + "keySha256 must be 64 hexadecimal digits");
+                }
+            }
+            if (principal == null || principal.isEmpty()) {
+                throw new IllegalArgumentException(where + "principal is missing");
+            }
+            Set<String> gs = new LinkedHashSet<>();
+            for (String g : grants == null ? List.<String>of() : grants) {
+                Capability c;
+                try {
+                    c = Capability.parse(g);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(where + e.getMessage(), e);
+                }
+                if (c.kind() == Capability.Kind.READ_MOUNT && !mountPoints.contains(c.argument())) {
+                    throw new IllegalArgumentException(where + "grant " + g + " names no declared mount");
+                }
+                if (c.kind() == Capability.Kind.GATEWAY && !serviceNames.contains(c.argument())) {
+                    throw new IllegalArgumentException(where + "grant " + g + " names no declared service");
+                }
+                gs.add(g);
+            }
+            Limits l;
+            try {
+                l = limits == null ? Limits.DEFAULT : Limits.DEFAULT.with(limits.wallTime(), limits.cpuTime(), limits.memory(), limits.output());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + e.getMessage(), e);
+            }
+            return new Client(name, hash, principal, Set.copyOf(gs), l);
+        }
+    }
+
+    private static long size(String text, String dflt, String what) {
+        try {
+            return Sizes.parse(text == null ? dflt : text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The lowercase hex SHA-256 of a key's UTF-8 bytes: how keys are stored and compared. */
+    public static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+}
