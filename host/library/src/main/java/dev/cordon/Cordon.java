@@ -1,30 +1,26 @@
 package dev.cordon;
 
-import dev.cordon.capabilities.Capability;
 import dev.cordon.capabilities.Grants;
 import dev.cordon.capabilities.gateway.Gateway;
 import dev.cordon.capabilities.gateway.Service;
 import dev.cordon.capabilities.vfs.Access;
-import dev.cordon.capabilities.vfs.DataDirectory;
 import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.Quota;
 import dev.cordon.capabilities.vfs.VirtualPath;
-import dev.cordon.engine.graalpy.GraalPyRuntime;
-import dev.cordon.engine.graalpy.GraalPySandbox;
-import dev.cordon.engine.graalpy.PreparedSandboxes;
+import dev.cordon.engine.Engine;
+import dev.cordon.engine.Engines;
+import dev.cordon.engine.ReservedPaths;
 import dev.cordon.governor.HeapGuard;
-import dev.cordon.engine.pypy.PyPyRunner;
+import dev.cordon.governor.ThreadMeter;
+import dev.cordon.governor.Ticker;
 import dev.cordon.governor.Watchdog;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -50,41 +46,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Cordon implements AutoCloseable {
 
-    private final GraalPyRuntime runtime;
-    private final PyPyRunner pypy;
     private final Backend backend;
-    private final Map<VirtualPath, HostTree> mounts;
-    private final Gateway gateway;
-    private final Path dataDir;
-    private final Quota tmpQuota;
-    private volatile DataDirectory dataDirectory;
     private final Limits defaultLimits;
-    private final Duration grace;
-    private final Watchdog watchdog = new Watchdog();
-    private final HeapGuard heapGuard;
-    private final Set<GuestCall> running = ConcurrentHashMap.newKeySet();
-    private volatile long handledCollection;
-    private final ThreadPoolExecutor guests;
-    private final PreparedSandboxes prepared;
-    private volatile boolean closed;
+    private final CallCapabilities capabilities;
+    private final CallRunner runner;
 
     private Cordon(Builder b) {
         this.backend = b.backend;
-        this.pypy = b.backend instanceof Backend.PyPy p ? new PyPyRunner(p) : null;
-        this.runtime = pypy == null ? GraalPyRuntime.acquire() : null;
-        this.mounts = Map.copyOf(b.mounts);
-        this.gateway = b.gateway.build();
-        this.dataDir = b.dataDir;
-        this.tmpQuota = b.tmpQuota;
         this.defaultLimits = b.defaultLimits;
-        this.grace = b.grace;
-        this.guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30, TimeUnit.SECONDS,
+        ThreadPoolExecutor guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30,
+                TimeUnit.SECONDS,
                 b.maxQueuedRuns == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(b.maxQueuedRuns),
                 new GuestThreads());
-        this.guests.allowCoreThreadTimeOut(true);
-        this.heapGuard = new HeapGuard(b.heapPressure);
-        this.watchdog.watch(this::guardHeap);
-        this.prepared = b.preparedContexts > 0 && runtime != null ? new PreparedSandboxes(runtime, b.preparedContexts, () -> !running.isEmpty()) : null;
+        guests.allowCoreThreadTimeOut(true);
+        CallRunner[] self = new CallRunner[1];
+        Engine engine = Engines.start(b.backend, b.preparedContexts, () -> self[0] != null && self[0].busy());
+        this.capabilities = new CallCapabilities(engine, b.mounts, b.gateway.build(), b.dataDir, b.tmpQuota);
+        this.runner = new CallRunner(engine, capabilities, guests, new Watchdog(), new HeapGuard(b.heapPressure),
+                Ticker.system(), ThreadMeter.system(), b.grace);
+        self[0] = runner;
     }
 
     public static Builder builder() {
@@ -101,86 +81,33 @@ public final class Cordon implements AutoCloseable {
      */
     public ExecutionResult run(Execution execution) {
         Objects.requireNonNull(execution, "execution");
-        checkGrants(execution.grants());
-        if (closed) {
+        capabilities.check(execution.grants());
+        if (runner.closed()) {
             return ExecutionResult.rejected("this Cordon is closed");
         }
         Limits limits = execution.limits() != null ? execution.limits() : defaultLimits;
-        GuestCall call = new GuestCall(this, execution, limits);
-        return call.submit();
+        return new GuestCall(runner, execution, limits, null, false).submit();
     }
 
     /**
      * Opens a session: consecutive calls of one principal that share one interpreter context, for an
      * interactive prompt. Module state, globals and imports carry over from call to call; a limit or an
      * internal error discards the context, and the next call starts a fresh one.
+     *
+     * @throws UnsupportedOperationException on a backend that starts an interpreter per call (PyPy)
      */
     public Session session(String principal, Grants grants) {
-        if (pypy != null) {
-            throw new UnsupportedOperationException("sessions need the in-process backend; the PyPy sandbox"
+        if (!runner.engine.sessions()) {
+            throw new UnsupportedOperationException("sessions need the in-process backend; the " + backend
                     + " backend starts a process per call");
         }
-        checkGrants(grants);
-        return new Session(this, principal, grants);
-    }
-
-    void checkGrants(Grants grants) {
-        for (Capability c : grants.capabilities()) {
-            switch (c.kind()) {
-                case READ_MOUNT -> {
-                    if (!mounts.containsKey(VirtualPath.of(c.argument()))) {
-                        throw new IllegalArgumentException("granted " + c + " but no mount is declared at "
-                                + c.argument());
-                    }
-                }
-                case TMP -> dataDirectory();
-                case GATEWAY -> {
-                    if (!gateway.has(c.argument())) {
-                        throw new IllegalArgumentException("granted " + c + " but no service " + c.argument()
-                                + " is registered");
-                    }
-                }
-            }
-        }
+        capabilities.check(grants);
+        return new Session(runner, defaultLimits, principal, grants);
     }
 
     /** Where principals' persistent state lives. */
     public Path dataDir() {
-        return dataDir;
-    }
-
-    /**
-     * The data directory, opened when a call is first granted {@code fs.tmp}, so that a Cordon that never
-     * grants it never touches the disk.
-     *
-     * @throws IllegalStateException if the directory cannot be used (see {@link DataDirectory})
-     */
-    DataDirectory dataDirectory() {
-        DataDirectory d = dataDirectory;
-        if (d == null) {
-            synchronized (this) {
-                d = dataDirectory;
-                if (d == null) {
-                    try {
-                        d = new DataDirectory(dataDir, tmpQuota);
-                    } catch (java.io.UncheckedIOException e) {
-                        throw new IllegalStateException(e.getMessage(), e);
-                    }
-                    dataDirectory = d;
-                }
-            }
-        }
-        return d;
-    }
-
-    /** The GraalPy runtime, or null when the PyPy sandbox backend runs the calls. */
-    GraalPyRuntime runtime() {
-        return runtime;
-    }
-
-    /** The PyPy sandbox backend, or null when GraalPy runs the calls. */
-    PyPyRunner pypy() {
-        return pypy;
+        return capabilities.dataDir();
     }
 
     /** The backend this Cordon runs calls with. */
@@ -190,26 +117,7 @@ public final class Cordon implements AutoCloseable {
 
     /** How many contexts prepared ahead of demand are ready now (see {@link Builder#preparedContexts}). */
     public int preparedContextsReady() {
-        return prepared == null ? 0 : prepared.ready();
-    }
-
-    /** A context prepared ahead of demand, or null when none is ready or none are prepared. */
-    GraalPySandbox preparedSandbox() {
-        return prepared == null ? null : prepared.take();
-    }
-
-    /**
-     * Once per garbage collection that leaves the heap under pressure, stops the running call that has
-     * allocated the most: the other calls and the host keep their memory.
-     */
-    private void guardHeap(long now) {
-        if (!heapGuard.underPressure() || heapGuard.collections() == handledCollection) {
-            return;
-        }
-        handledCollection = heapGuard.collections();
-        running.stream().filter(GuestCall::stoppable)
-                .max(Comparator.comparingLong(GuestCall::keptBytes).thenComparingLong(GuestCall::allocatedBytes))
-                .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(), heapGuard.max()));
+        return runner.engine.preparedReady();
     }
 
     /**
@@ -219,92 +127,14 @@ public final class Cordon implements AutoCloseable {
      * multiply.
      */
     public int activeGuestThreads() {
-        return guests.getActiveCount();
-    }
-
-    /** The calls whose guest code is running now. */
-    Set<GuestCall> running() {
-        return running;
-    }
-
-    HeapGuard heapGuard() {
-        return heapGuard;
-    }
-
-    Gateway gateway() {
-        return gateway;
-    }
-
-    Map<VirtualPath, HostTree> mounts() {
-        return mounts;
-    }
-
-    Limits defaultLimits() {
-        return defaultLimits;
-    }
-
-    Duration grace() {
-        return grace;
-    }
-
-    Watchdog watchdog() {
-        return watchdog;
-    }
-
-    ThreadPoolExecutor guests() {
-        return guests;
-    }
-
-    boolean closed() {
-        return closed;
+        return runner.activeGuestThreads();
     }
 
     /** Stops accepting calls, cancels running ones and releases the engine. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (prepared != null) {
-            prepared.close();
-        }
-        guests.shutdownNow();
-        boolean stopped;
-        try {
-            stopped = guests.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopped = false;
-        }
-        watchdog.close();
-        heapGuard.close();
-        if (stopped) {
-            releaseRuntime();
-        } else {
-            // A guest thread is still inside work that cannot be interrupted: closing the engine now would
-            // block the caller until it ends. Release it in the background instead.
-            Thread release = new Thread(() -> {
-                try {
-                    guests.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                releaseRuntime();
-            }, "cordon-release");
-            release.setDaemon(true);
-            release.start();
-        }
-    }
-
-    private void releaseRuntime() {
-        if (runtime == null) {
-            return;
-        }
-        try {
-            runtime.close();
-        } catch (RuntimeException e) {
-            // Contexts still draining keep the engine busy; it is released when they end.
+        if (!runner.closed()) {
+            runner.close();
         }
     }
 
@@ -345,13 +175,13 @@ public final class Cordon implements AutoCloseable {
          * Declares a host directory the guest may see at {@code mountPoint} when a call is granted
          * {@code fs.read:<mountPoint>}. Host symbolic links that lead out of the directory are not followed.
          *
-         * @throws IllegalArgumentException if the mount point is reserved ({@code /}, {@code /usr/lib},
-         *                                  {@code /dev}, {@code /tmp}),
+         * @throws IllegalArgumentException if the mount point is reserved ({@code /} and the sandbox's own
+         *                                  layout: {@code /usr/lib}, {@code /dev}, {@code /tmp}, {@code /pypy}),
          *                                  already used, or the access is not READ_ONLY
          */
         public Builder mount(String mountPoint, Path hostDirectory, Access access) {
             VirtualPath point = VirtualPath.of(mountPoint);
-            if (point.isRoot() || GraalPyRuntime.isReserved(point) || PyPyRunner.isReserved(point)) {
+            if (ReservedPaths.isReserved(point)) {
                 throw new IllegalArgumentException("mount point " + point + " is reserved by the sandbox");
             }
             if (access != Access.READ_ONLY) {

@@ -1,38 +1,29 @@
 package dev.cordon;
 
 import dev.cordon.capabilities.AuditTrail;
-import dev.cordon.capabilities.Capability;
-import dev.cordon.capabilities.Grants;
-import dev.cordon.capabilities.Principal;
 import dev.cordon.capabilities.gateway.GatewayAccess;
-import dev.cordon.capabilities.vfs.VirtualFileSystem;
-import dev.cordon.capabilities.vfs.VirtualPath;
-import dev.cordon.engine.graalpy.GraalPySandbox;
-import dev.cordon.engine.graalpy.GuestBridge;
-import dev.cordon.engine.pypy.PyPyRun;
+import dev.cordon.engine.CallBridge;
+import dev.cordon.engine.Outcome;
+import dev.cordon.engine.RunSpec;
+import dev.cordon.engine.Sandbox;
 import dev.cordon.governor.CappedOutput;
 import dev.cordon.governor.RunMonitor;
 import dev.cordon.governor.Watchdog;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
-import java.util.HashSet;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * One call from submission to result. The guest's code runs on a guest thread; the caller waits for
  * whichever comes first: the guest finishing, or a limit reached plus the grace period (the guest may be
- * inside work that cannot be interrupted at once; it keeps its thread until it stops, and its context is
+ * inside work that cannot be interrupted at once; it keeps its thread until it stops, and its sandbox is
  * closed then).
  */
 final class GuestCall {
 
-    private final Cordon cordon;
+    private final CallRunner runner;
     private final Execution execution;
     private final Session session;
     private final boolean interactive;
@@ -42,20 +33,22 @@ final class GuestCall {
     private final CappedOutput stderr;
     private final CompletableFuture<ExecutionResult> done = new CompletableFuture<>();
     private final GatewayAccess gateway;
+    private final CallBridge bridge;
     private volatile long prepareNanos;
 
-    GuestCall(Cordon cordon, Execution execution, Limits limits) {
-        this(cordon, execution, limits, null, false);
-    }
-
-    GuestCall(Cordon cordon, Execution execution, Limits limits, Session session, boolean interactive) {
-        this.cordon = cordon;
+    /**
+     * @param session     the session whose sandbox and gateway the call uses, or null for a fresh sandbox
+     * @param interactive evaluate as a REPL line
+     */
+    GuestCall(CallRunner runner, Execution execution, Limits limits, Session session, boolean interactive) {
+        this.runner = runner;
         this.execution = execution;
         this.session = session;
         this.interactive = interactive;
-        this.monitor = new RunMonitor(limits, cordon.heapGuard());
+        this.monitor = new RunMonitor(limits, runner.heapGuard, runner.ticker, runner.meter);
         this.gateway = session != null ? session.gateway()
-                : openGateway(cordon, execution.principal(), execution.grants(), audit);
+                : runner.capabilities.gateway(execution.principal(), execution.grants(), audit);
+        this.bridge = new CallBridge(execution.paramsJson(), limits.outputBytes(), audit, gateway);
         this.stdout = new CappedOutput(limits.outputBytes(), execution.stdoutTee(),
                 () -> monitor.trip(Status.OUTPUT_LIMIT, "stdout went past the output limit of "
                         + Sizes.format(limits.outputBytes())));
@@ -66,14 +59,14 @@ final class GuestCall {
 
     ExecutionResult submit() {
         Watchdog.Tick tick = this::tick;
-        cordon.watchdog().watch(tick);
+        runner.watchdog.watch(tick);
         try {
             try {
-                cordon.guests().execute(this::runOnGuestThread);
+                runner.guests.execute(this::runOnGuestThread);
             } catch (RejectedExecutionException e) {
-                return ExecutionResult.rejected(cordon.closed() ? "this Cordon is closed"
-                        : "too many calls at once: " + cordon.guests().getActiveCount() + " running and "
-                        + cordon.guests().getQueue().size() + " waiting");
+                return ExecutionResult.rejected(runner.closed() ? "this Cordon is closed"
+                        : "too many calls at once: " + runner.guests.getActiveCount() + " running and "
+                        + runner.guests.getQueue().size() + " waiting");
             }
             try {
                 return done.get();
@@ -85,7 +78,7 @@ final class GuestCall {
                 return internal(e.getCause());
             }
         } finally {
-            cordon.watchdog().unwatch(tick);
+            runner.watchdog.unwatch(tick);
             if (session == null) {
                 // The call is over for its caller: its tokens die now, even if its thread is still draining.
                 gateway.close();
@@ -112,22 +105,11 @@ final class GuestCall {
                 + Sizes.format(monitor.allocatedBytes()) + ")");
     }
 
-    /** The gateway of one execution: the services it was granted, under a fresh execution id. */
-    static GatewayAccess openGateway(Cordon cordon, Principal principal, Grants grants, AuditTrail audit) {
-        Set<String> services = new HashSet<>();
-        for (Capability c : grants.capabilities()) {
-            if (c.kind() == Capability.Kind.GATEWAY) {
-                services.add(c.argument());
-            }
-        }
-        return cordon.gateway().open(principal, UUID.randomUUID().toString(), services, audit);
-    }
-
     /** Called by the watchdog: checks the limits, and answers the caller once the grace period is over. */
     private void tick(long now) {
         monitor.check(now);
         if (monitor.tripped() != null && !done.isDone()
-                && now - monitor.trippedNanos() >= cordon.grace().toNanos()) {
+                && now - monitor.trippedNanos() >= runner.grace.toNanos()) {
             done.complete(result(null, monitor.tripped()));
         }
     }
@@ -136,49 +118,29 @@ final class GuestCall {
         if (done.isDone()) {
             return;
         }
-        if (cordon.pypy() != null) {
-            runInPyPy();
-            return;
-        }
-        long start = System.nanoTime();
-        GraalPySandbox sandbox = null;
+        long start = runner.ticker.read();
+        Sandbox sandbox = null;
         try {
-            sandbox = session != null ? session.sandbox() : openSandbox();
-            GraalPySandbox s = sandbox;
+            CallCapabilities.recordMounts(execution.grants(), audit);
+            sandbox = session != null ? session.sandbox() : runner.engine.open(
+                    runner.capabilities.fileSystem(execution.principal(), execution.grants(), audit),
+                    CallCapabilities.workingDirectory(execution.grants()));
+            Sandbox s = sandbox;
             monitor.onTrip(s::cancel);
-            sandbox.bind(execution.openStdin(), stdout, stderr, execution.paramsJson(),
-                    monitor.limits().outputBytes(), audit, gateway);
-            prepareNanos = System.nanoTime() - start;
-            GraalPySandbox.Outcome outcome = monitored(() -> s.run(execution.code(), execution.sourceName(),
-                    interactive, maxOperationBytes(monitor.limits()), monitor.limits().wallTime()));
-            done.complete(result(outcome, monitor.tripped(), sandbox.value()));
+            monitor.cpuSource(s::cpuNanos);
+            gateway.recordTo(audit);
+            RunSpec spec = new RunSpec(execution.code(), execution.sourceName(), interactive, execution.openStdin(),
+                    stdout, stderr, bridge, audit, monitor.limits(), maxOperationBytes(monitor.limits()));
+            prepareNanos = runner.ticker.read() - start;
+            Outcome outcome = monitored(() -> s.run(spec));
+            done.complete(result(outcome, monitor.tripped()));
         } catch (Throwable t) {
-            // A limit that cancelled the context can make the host's own calls into it fail: the limit is the answer.
+            // A limit that cancelled the sandbox can make the host's own calls into it fail: the limit is the answer.
             done.complete(monitor.tripped() != null ? result(null, monitor.tripped()) : internal(t));
         } finally {
             if (sandbox != null && (session == null || !sandbox.usable())) {
                 sandbox.close();
             }
-        }
-    }
-
-    /** The same call in an external PyPy sandbox process: the controller serves it on this thread. */
-    private void runInPyPy() {
-        long start = System.nanoTime();
-        try {
-            GuestBridge bridge = new GuestBridge(audit);
-            gateway.recordTo(audit);
-            bridge.bind(execution.paramsJson(), monitor.limits().outputBytes(), audit, gateway);
-            boolean tmp = execution.grants().capabilities().stream().anyMatch(c -> c.kind() == Capability.Kind.TMP);
-            PyPyRun run = PyPyRun.prepare(cordon.pypy(), fileSystemBuilder(cordon, execution, audit),
-                    execution.code(), execution.sourceName(), bridge, execution.openStdin(), stdout, stderr,
-                    monitor.limits().memoryBytes(), audit, tmp ? "/tmp" : "/");
-            monitor.onTrip(run::kill);
-            monitor.cpuSource(run::cpuNanos);
-            prepareNanos = System.nanoTime() - start;
-            done.complete(result(monitored(run::run), monitor.tripped(), bridge.value()));
-        } catch (Throwable t) {
-            done.complete(internal(t));
         }
     }
 
@@ -191,57 +153,18 @@ final class GuestCall {
     }
 
     /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
-    private GraalPySandbox.Outcome monitored(java.util.function.Supplier<GraalPySandbox.Outcome> guest) {
+    private Outcome monitored(Supplier<Outcome> guest) {
         monitor.begin();
-        cordon.running().add(this);
+        runner.started(this);
         try {
             return guest.get();
         } finally {
             monitor.end();
-            cordon.running().remove(this);
+            runner.ended(this);
         }
     }
 
-    private GraalPySandbox openSandbox() {
-        VirtualFileSystem vfs = fileSystem(cordon, execution, audit);
-        GraalPySandbox prepared = cordon.preparedSandbox();
-        if (prepared != null) {
-            prepared.use(vfs);
-            return prepared;
-        }
-        return GraalPySandbox.open(cordon.runtime(), vfs, audit);
-    }
-
-    /** The filesystem a call sees: the sandbox's own layout plus the mounts it was granted. */
-    static VirtualFileSystem fileSystem(Cordon cordon, Execution execution, AuditTrail audit) {
-        return fileSystemBuilder(cordon, execution, audit).build();
-    }
-
-    private static VirtualFileSystem.Builder fileSystemBuilder(Cordon cordon, Execution execution, AuditTrail audit) {
-        VirtualFileSystem.Builder fs = (cordon.pypy() != null ? cordon.pypy().baseFileSystem()
-                : cordon.runtime().baseFileSystem()).audit(audit);
-        for (Capability c : execution.grants().capabilities()) {
-            if (c.kind() == Capability.Kind.READ_MOUNT) {
-                VirtualPath point = VirtualPath.of(c.argument());
-                fs.mount(point.toString(), cordon.mounts().get(point));
-                audit.allowed("fs", "mount", point.toString());
-            } else if (c.kind() == Capability.Kind.TMP) {
-                try {
-                    fs.mount("/tmp", cordon.dataDirectory().tmp(execution.principal()));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot open the /tmp of " + execution.principal(), e);
-                }
-                audit.allowed("fs", "mount", "/tmp");
-            }
-        }
-        return fs;
-    }
-
-    private ExecutionResult result(GraalPySandbox.Outcome outcome, Status tripped) {
-        return result(outcome, tripped, null);
-    }
-
-    private ExecutionResult result(GraalPySandbox.Outcome outcome, Status tripped, Object value) {
+    private ExecutionResult result(Outcome outcome, Status tripped) {
         Status status;
         GuestError error;
         if (tripped != null) {
@@ -254,8 +177,9 @@ final class GuestCall {
             status = Status.INTERNAL;
             error = new GuestError("InternalError", "the call ended without an outcome", "");
         }
+        Object value = status == Status.OK || status == Status.ERROR ? bridge.value() : null;
         return new ExecutionResult(status, stdout.text(), stdout.truncated(), stderr.text(), stderr.truncated(),
-                status == Status.OK || status == Status.ERROR ? value : null, error, usage(), audit.events());
+                value, error, usage(), audit.events());
     }
 
     private ExecutionResult internal(Throwable t) {

@@ -33,12 +33,13 @@ import java.util.TreeSet;
  * the longest matching mount point, so no string the guest writes can reach past the table. Refusals are
  * recorded in the call's {@link AuditTrail}.
  *
- * <p>An instance belongs to one call and is as thread-safe as its trees.
+ * <p>An instance belongs to one call, or to a session's consecutive calls, each of which it records to in
+ * turn ({@link #recordTo}); it is as thread-safe as its trees.
  */
 public final class VirtualFileSystem {
 
     private final Map<VirtualPath, FileTree> mounts;
-    private final AuditTrail audit;
+    private volatile AuditTrail audit;
     private final FileTime syntheticTime = FileTime.from(Instant.EPOCH);
     private final long syntheticDevice = Devices.next();
 
@@ -88,6 +89,23 @@ public final class VirtualFileSystem {
                     .forEach(e -> sorted.put(e.getKey(), e.getValue()));
             return new VirtualFileSystem(sorted, audit);
         }
+    }
+
+    /** Records refusals from now on to {@code audit}: the trail of the call now using this filesystem. */
+    public void recordTo(AuditTrail audit) {
+        this.audit = Objects.requireNonNull(audit, "audit");
+    }
+
+    /**
+     * This filesystem with one more tree, for a backend that serves a device of its own (the PyPy backend's
+     * {@code /dev/cordon}): a new table, recording to the same trail.
+     *
+     * @throws IllegalArgumentException if the mount point is the root or already taken
+     */
+    public VirtualFileSystem withMount(String mountPoint, FileTree tree) {
+        Builder b = builder().audit(audit);
+        mounts.forEach((point, t) -> b.mount(point.toString(), t));
+        return b.mount(mountPoint, tree).build();
     }
 
     /** The mount points, deepest first. */

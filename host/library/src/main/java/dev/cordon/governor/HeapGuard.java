@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * pressure. Each collection is one chance to act: {@link #collections()} lets the governor act once per
  * collection, giving the memory of a stopped call time to be reclaimed before it stops another.
  */
-public final class HeapGuard implements AutoCloseable {
+public final class HeapGuard implements HeapView {
 
     private final double fraction;
     private final long max = Runtime.getRuntime().maxMemory();
@@ -77,11 +77,13 @@ public final class HeapGuard implements AutoCloseable {
     }
 
     /** Whether the heap that survived the last collection passes the fraction of the maximum. */
+    @Override
     public boolean underPressure() {
         return max > 0 && max != Long.MAX_VALUE && usedAfterLastCollection > fraction * max;
     }
 
     /** The heap in use now, garbage included. */
+    @Override
     public long usedNow() {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
@@ -91,6 +93,7 @@ public final class HeapGuard implements AutoCloseable {
      * at a time and one per {@link #MIN_REQUEST_INTERVAL_NANOS}, because a requested collection is a full one
      * and pauses every run.
      */
+    @Override
     public void requestCollection() {
         long now = System.nanoTime();
         long last = lastRequest.get();
@@ -101,15 +104,18 @@ public final class HeapGuard implements AutoCloseable {
     }
 
     /** How many collections have been seen: the governor acts at most once per collection. */
+    @Override
     public long collections() {
         return collections.get();
     }
 
     /** The maximum heap the fraction is taken of. */
+    @Override
     public long max() {
         return max;
     }
 
+    @Override
     public long usedAfterLastCollection() {
         return usedAfterLastCollection;
     }

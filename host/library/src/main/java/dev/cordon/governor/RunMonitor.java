@@ -5,9 +5,8 @@ import dev.cordon.Limits;
 import dev.cordon.Sizes;
 import dev.cordon.Status;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
  * The limits of one run, checked from outside by the {@link Watchdog} while the guest's code runs on its
@@ -19,26 +18,26 @@ import java.util.concurrent.atomic.AtomicReference;
  * of the two, taken at the last collection, bounds what it keeps: the run is stopped when that bound
  * reaches its limit. A loop that only makes garbage allocates without end and is never stopped for it.
  * When a run has allocated past its limit and the heap has grown that much too but no collection has
- * looked yet, the monitor asks the {@link HeapGuard} for one, so that a run which keeps its memory without
+ * looked yet, the monitor asks the {@link HeapView} for one, so that a run which keeps its memory without
  * allocating more is still found.
  */
 public final class RunMonitor {
 
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final com.sun.management.ThreadMXBean SUN_THREADS =
-            THREADS instanceof com.sun.management.ThreadMXBean s ? s : null;
-
     private final Limits limits;
-    private final HeapGuard heap;
+    private final HeapView heap;
+    private final Ticker ticker;
+    private final ThreadMeter meter;
     private final AtomicReference<Status> tripped = new AtomicReference<>();
     private volatile String reason = "";
     private volatile long trippedNanos;
     private volatile Runnable cancel = () -> { };
-    private volatile java.util.function.LongSupplier cpuSource;
+    private volatile LongSupplier cpuSource;
 
     private volatile Thread thread;
     private volatile long startNanos;
     private volatile long endNanos;
+    private volatile boolean begun;
+    private volatile boolean ended;
     private volatile long startCpu;
     private volatile long startAllocated;
     private volatile long cpuNanos;
@@ -47,9 +46,15 @@ public final class RunMonitor {
     private volatile long heapBaseline;
     private volatile long grownAtCollection;
 
-    public RunMonitor(Limits limits, HeapGuard heap) {
+    /**
+     * @param ticker the clock of the wall-time limit
+     * @param meter  what the guest's thread has used
+     */
+    public RunMonitor(Limits limits, HeapView heap, Ticker ticker, ThreadMeter meter) {
         this.limits = limits;
         this.heap = heap;
+        this.ticker = ticker;
+        this.meter = meter;
     }
 
     public Limits limits() {
@@ -62,10 +67,11 @@ public final class RunMonitor {
     }
 
     /**
-     * Measures CPU time with {@code source} (nanoseconds, monotonic) instead of the guest thread's clock: an
-     * external interpreter process does its work outside this JVM. Set before {@link #begin()}.
+     * Measures CPU time with {@code source} (nanoseconds, monotonic) instead of the guest thread's clock where
+     * it answers 0 or more: an external interpreter process does its work outside this JVM. Set before
+     * {@link #begin()}.
      */
-    public void cpuSource(java.util.function.LongSupplier source) {
+    public void cpuSource(LongSupplier source) {
         this.cpuSource = source;
     }
 
@@ -77,8 +83,10 @@ public final class RunMonitor {
         seenCollections = heap.collections();
         heapBaseline = seenCollections > 0 ? heap.usedAfterLastCollection() : heap.usedNow();
         grownAtCollection = 0;
-        startNanos = System.nanoTime();
+        startNanos = ticker.read();
         endNanos = 0;
+        ended = false;
+        begun = true;
         thread = t;
     }
 
@@ -87,7 +95,8 @@ public final class RunMonitor {
         Thread t = thread;
         if (t != null) {
             sample(t);
-            endNanos = System.nanoTime();
+            endNanos = ticker.read();
+            ended = true;
             thread = null;
         }
     }
@@ -121,7 +130,7 @@ public final class RunMonitor {
     public void trip(Status status, String why) {
         if (tripped.compareAndSet(null, status)) {
             reason = why;
-            trippedNanos = System.nanoTime();
+            trippedNanos = ticker.read();
             cancel.run();
         }
     }
@@ -131,7 +140,7 @@ public final class RunMonitor {
         return tripped.get();
     }
 
-    /** When the limit was reached, in {@link System#nanoTime()} terms. */
+    /** When the limit was reached, in the ticker's terms. */
     public long trippedNanos() {
         return trippedNanos;
     }
@@ -142,10 +151,10 @@ public final class RunMonitor {
 
     /** Nanoseconds since {@link #begin()}, up to {@link #end()}. */
     public long wallNanos() {
-        if (startNanos == 0) {
+        if (!begun) {
             return 0;
         }
-        return (endNanos != 0 ? endNanos : System.nanoTime()) - startNanos;
+        return (ended ? endNanos : ticker.read()) - startNanos;
     }
 
     public long cpuNanos() {
@@ -164,9 +173,9 @@ public final class RunMonitor {
         return Math.min(allocatedBytes, grownAtCollection);
     }
 
-    /** When the wall-time limit expires, in {@link System#nanoTime()} terms; 0 before the start. */
+    /** When the wall-time limit expires, in the ticker's terms; 0 before the start. */
     public long deadlineNanos() {
-        return startNanos == 0 ? 0 : startNanos + limits.wallTime().toNanos();
+        return !begun ? 0 : startNanos + limits.wallTime().toNanos();
     }
 
     private void sample(Thread t) {
@@ -189,14 +198,12 @@ public final class RunMonitor {
     }
 
     private long cpuOf(Thread t) {
-        java.util.function.LongSupplier source = cpuSource;
-        if (source != null) {
-            return source.getAsLong();
-        }
-        return THREADS.isThreadCpuTimeSupported() ? THREADS.getThreadCpuTime(t.threadId()) : -1;
+        LongSupplier source = cpuSource;
+        long external = source == null ? -1 : source.getAsLong();
+        return external >= 0 ? external : meter.cpuNanos(t);
     }
 
-    private static long allocatedBy(Thread t) {
-        return SUN_THREADS != null ? SUN_THREADS.getThreadAllocatedBytes(t.threadId()) : -1;
+    private long allocatedBy(Thread t) {
+        return meter.allocatedBytes(t);
     }
 }

@@ -1,10 +1,8 @@
 package dev.cordon.governor;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One thread per {@code Cordon} that samples every running guest every few milliseconds and trips the
@@ -17,25 +15,28 @@ public final class Watchdog implements AutoCloseable {
     public static final long PERIOD_MILLIS = 5;
 
     private final Set<Tick> watched = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer;
+    private final Ticker ticker;
+    private final Scheduler scheduler;
 
     /** Something sampled on every tick. */
     public interface Tick {
         void tick(long nowNanos);
     }
 
+    /** A watchdog on its own thread and the JVM's clock. */
     public Watchdog() {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "cordon-watchdog");
-            t.setDaemon(true);
-            t.setPriority(Thread.MAX_PRIORITY);
-            return t;
-        });
-        timer.scheduleAtFixedRate(this::tickAll, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+        this(Ticker.system(), Scheduler.daemon("cordon-watchdog"));
+    }
+
+    /** A watchdog that reads {@code ticker} every {@link #PERIOD_MILLIS} of {@code scheduler}. */
+    public Watchdog(Ticker ticker, Scheduler scheduler) {
+        this.ticker = ticker;
+        this.scheduler = scheduler;
+        scheduler.every(Duration.ofMillis(PERIOD_MILLIS), this::tickAll);
     }
 
     private void tickAll() {
-        long now = System.nanoTime();
+        long now = ticker.read();
         for (Tick t : watched) {
             try {
                 t.tick(now);
@@ -56,6 +57,6 @@ public final class Watchdog implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        scheduler.close();
     }
 }

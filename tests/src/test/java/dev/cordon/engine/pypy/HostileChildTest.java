@@ -51,7 +51,7 @@ class HostileChildTest {
     }
 
     private Sandbox2Controller sandbox2() {
-        return new Sandbox2Controller(process, audit, PyPyRunner.EXECUTABLE);
+        return new Sandbox2Controller(process, audit, PyPyEngine.EXECUTABLE);
     }
 
     private static byte[] legacyCall(String name, Object... args) {

@@ -54,7 +54,7 @@ class ProtocolFuzzTest {
 
     @Property(tries = 400)
     void sandbox2DecoderNeverFailsOtherwise(@ForAll("sandbox2Streams") byte[] stream) {
-        serveSafely(new Sandbox2Controller(process(), new AuditTrail(), PyPyRunner.EXECUTABLE), stream);
+        serveSafely(new Sandbox2Controller(process(), new AuditTrail(), PyPyEngine.EXECUTABLE), stream);
     }
 
     @Property(tries = 200)

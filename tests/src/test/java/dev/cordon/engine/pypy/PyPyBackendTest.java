@@ -240,14 +240,14 @@ class PyPyBackendTest {
     void theEnvironmentIsEmptyAndTheNameIsVirtual() throws Exception {
         Path seen = dir.resolve("seen");
         // A script cannot see its argv[0] (bash puts the script's path in $0); PyPyRun gives a real binary
-        // PyPyRunner.EXECUTABLE there with exec -a.
+        // PyPyEngine.EXECUTABLE there with exec -a.
         Path bin = new Fake().line("{ echo \"args=$*\"; echo \"cwd=$(pwd)\"; env; } > " + seen).line("exit 0").write();
         try (Cordon cordon = cordon(bin)) {
             assertThat(cordon.run(call().limits(Limits.builder().memoryBytes(64L << 20).build()).build()).status())
                     .isEqualTo(Status.OK);
         }
         String text = Files.readString(seen);
-        assertThat(text).contains("args=--heapsize " + (64L << 20) + " -S " + PyPyRunner.MAIN).contains("cwd=/\n")
+        assertThat(text).contains("args=--heapsize " + (64L << 20) + " -S " + PyPyEngine.MAIN).contains("cwd=/\n")
                 .doesNotContain("HOME=").doesNotContain("USER=").doesNotContain("PATH=").doesNotContain("JAVA");
     }
 

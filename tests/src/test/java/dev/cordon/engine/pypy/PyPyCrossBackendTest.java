@@ -199,7 +199,7 @@ class PyPyCrossBackendTest {
         Assumptions.assumeFalse(binaries.isEmpty(), "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE
                 + " to run the guest programs on the PyPy backend too");
         return binaries.stream().flatMap(p -> run("pypy " + p, Backend.pypySandbox(p),
-                new PyPyRunner(Backend.pypySandbox(p)).protocol().name()));
+                new PyPyEngine(Backend.pypySandbox(p)).protocol().name()));
     }
 
     /** Concurrent calls of different principals on each backend: every one succeeds, each in its own /tmp. */

@@ -115,7 +115,7 @@ class TranscriptReplayTest {
         VirtualProcess process = process(writableTmp);
         List<RecordedCalls.Sandbox2Call> calls = RecordedCalls.sandbox2Log(name + ".log.txt");
         List<ScriptedChild.Answer> answers = ScriptedChild.sandbox2(
-                new Sandbox2Controller(process, new AuditTrail(), PyPyRunner.EXECUTABLE), calls);
+                new Sandbox2Controller(process, new AuditTrail(), PyPyEngine.EXECUTABLE), calls);
         process.close();
 
         List<List<ScriptedChild.Command>> expected = ScriptedChild.parseSandbox2Replies(

@@ -4,7 +4,6 @@ import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.DeviceTree;
 import dev.cordon.capabilities.vfs.MemoryTree;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
-import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.guest.GuestStdlib;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -46,7 +45,7 @@ import java.util.logging.Logger;
  * policy, so the context is built under TRUSTED with each permission denied explicitly, and a test checks
  * each of the denials CONSTRAINED would have enforced.
  */
-public final class GraalPyRuntime implements AutoCloseable {
+final class GraalPyRuntime implements AutoCloseable {
 
     /** Where the guest sees GraalPy's language home (its standard library). */
     public static final String HOME = "/usr/lib/graalpy";
@@ -148,7 +147,7 @@ public final class GraalPyRuntime implements AutoCloseable {
      * so parsed code and compiled code are shared and a second Cordon starts in milliseconds. Each
      * {@code acquire} must be matched by one {@link #close}; the engine stops when the last user closes.
      */
-    public static synchronized GraalPyRuntime acquire() {
+    static synchronized GraalPyRuntime acquire() {
         if (shared == null) {
             shared = new GraalPyRuntime();
         }
@@ -261,20 +260,9 @@ public final class GraalPyRuntime implements AutoCloseable {
     }
 
     /** Starts a filesystem for one call with the two read-only trees every guest has. */
-    public VirtualFileSystem.Builder baseFileSystem() {
+    VirtualFileSystem.Builder baseFileSystem() {
         return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib)
                 .mount("/dev", devices);
-    }
-
-    /** Whether a mount point would hide or sit inside the sandbox's own layout. */
-    public static boolean isReserved(VirtualPath mountPoint) {
-        for (String own : new String[]{"/usr/lib", "/dev", "/tmp"}) {
-            VirtualPath p = VirtualPath.of(own);
-            if (p.startsWith(mountPoint) || mountPoint.startsWith(p)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Builds a context denied everything but the given filesystem, bridge and streams. */

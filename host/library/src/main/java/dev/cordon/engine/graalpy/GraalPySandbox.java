@@ -2,17 +2,16 @@ package dev.cordon.engine.graalpy;
 
 import dev.cordon.GuestError;
 import dev.cordon.Status;
-import dev.cordon.capabilities.AuditTrail;
-import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.engine.Outcome;
+import dev.cordon.engine.RunSpec;
+import dev.cordon.engine.Sandbox;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * principal), booted once, runs guest code on the caller's thread, and is closed for good after a
  * cancellation: a cancelled context is unusable.
  */
-public final class GraalPySandbox implements AutoCloseable {
+final class GraalPySandbox implements Sandbox {
 
     private final Context context;
     private final Value describe;
@@ -47,9 +46,9 @@ public final class GraalPySandbox implements AutoCloseable {
 
     private final GuestFileSystem fileSystem;
 
-    private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
-        this.bridge = new GuestBridge(audit);
-        this.fileSystem = new GuestFileSystem(vfs, VirtualPath.ROOT, VirtualPath.of("/tmp"));
+    private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, VirtualPath cwd) {
+        this.bridge = new GuestBridge();
+        this.fileSystem = new GuestFileSystem(vfs, cwd, VirtualPath.of("/tmp"));
         this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot;
         try {
@@ -89,9 +88,9 @@ public final class GraalPySandbox implements AutoCloseable {
      *
      * @throws PolyglotException if GraalPy cannot start (a fault of the host's setup, not of a guest)
      */
-    public static GraalPySandbox open(GraalPyRuntime runtime, VirtualFileSystem vfs, AuditTrail audit) {
+    static GraalPySandbox open(GraalPyRuntime runtime, VirtualFileSystem vfs, VirtualPath cwd) {
         try {
-            return new GraalPySandbox(runtime, vfs, audit);
+            return new GraalPySandbox(runtime, vfs, cwd);
         } catch (PolyglotException e) {
             if (!e.isCancelled()) {
                 throw e;
@@ -99,7 +98,7 @@ public final class GraalPySandbox implements AutoCloseable {
             // No guest code has run in it yet and no limit of the call can have cancelled it (they are armed
             // once the context is open), yet GraalPy once reported a boot cancelled in the test suite, cause
             // unknown. A second context is the same call again, so the caller does not see a spurious failure.
-            return new GraalPySandbox(runtime, vfs, audit);
+            return new GraalPySandbox(runtime, vfs, cwd);
         }
     }
 
@@ -107,42 +106,35 @@ public final class GraalPySandbox implements AutoCloseable {
      * Boots a context ahead of demand over the sandbox's own layout alone (no mounts, no {@code /tmp}),
      * for one call to take later with {@link #use}.
      */
-    public static GraalPySandbox prepare(GraalPyRuntime runtime) {
-        return new GraalPySandbox(runtime, runtime.baseFileSystem().build(), new AuditTrail());
+    static GraalPySandbox prepare(GraalPyRuntime runtime) {
+        return new GraalPySandbox(runtime, runtime.baseFileSystem().build(), VirtualPath.ROOT);
     }
 
-    /** Gives a prepared context the filesystem of the call that took it. */
-    public void use(VirtualFileSystem vfs) {
-        fileSystem.use(vfs);
-    }
-
-    /** Points the guest's streams, parameters and result at one call. */
-    public void bind(InputStream stdin, OutputStream stdout, OutputStream stderr, String paramsJson,
-                     long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
-        in.set(stdin);
-        out.set(stdout);
-        err.set(stderr);
-        gateway.recordTo(audit);
-        bridge.bind(paramsJson, maxResultBytes, audit, gateway);
-    }
-
-    /** The result of running code: a status and, unless OK, the guest's error. */
-    public record Outcome(Status status, GuestError error) {
-        static final Outcome OK = new Outcome(Status.OK, null);
+    /** Gives a prepared context the filesystem and working directory of the call that took it. */
+    void use(VirtualFileSystem vfs, VirtualPath cwd) {
+        fileSystem.use(vfs, cwd);
     }
 
     /**
-     * Runs guest code in the context's {@code __main__} module, in its guarded form (see {@link GuardedCode}).
-     * Never throws for anything the guest did.
-     *
-     * @param interactive       evaluate as a REPL line: echo the value of an expression statement
-     * @param maxOperationBytes the most one uninterruptible operation may allocate at once; larger ones are
-     *                          refused with MemoryError before they start
-     * @param wallTime          the call's wall-time limit: past it, the guest's exception handlers refuse
-     *                          to run (see {@code cordon/_guard.py})
+     * Points the guest's streams, parameters, result and filesystem records at the run's call, then runs its
+     * code in the context's {@code __main__} module, in its guarded form (see {@link GuardedCode}). Operations
+     * that would allocate more than {@link RunSpec#maxOperationBytes()} at once are refused with MemoryError
+     * before they start; past the wall-time limit, the guest's exception handlers refuse to run (see
+     * {@code _guard.py}). Never throws for anything the guest did.
      */
-    public Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
-                       Duration wallTime) {
+    @Override
+    public Outcome run(RunSpec spec) {
+        in.set(spec.stdin());
+        out.set(spec.stdout());
+        err.set(spec.stderr());
+        fileSystem.recordTo(spec.audit());
+        bridge.bind(spec.bridge());
+        return run(spec.code(), spec.sourceName(), spec.interactive(), spec.maxOperationBytes(),
+                spec.limits().wallTime());
+    }
+
+    private Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
+                        Duration wallTime) {
         boolean asWritten = !interactive && !GuardedCode.mayNeedGuard(code);
         Source source = asWritten
                 ? programs.of(code, sourceName)
@@ -227,7 +219,7 @@ public final class GraalPySandbox implements AutoCloseable {
         }
     }
 
-    /** Whether the given code is an incomplete statement that more lines could finish (for the REPL). */
+    @Override
     public boolean isIncomplete(String code) {
         try {
             context.parse(Source.newBuilder("python", code, "<stdin>").interactive(true).buildLiteral());
@@ -237,12 +229,8 @@ public final class GraalPySandbox implements AutoCloseable {
         }
     }
 
-    /** The value set with {@code cordon.result(...)} in the current call, or null. */
-    public Object value() {
-        return bridge.value();
-    }
-
     /** Whether the context can run more code: it was not cancelled and hit no internal error. */
+    @Override
     public boolean usable() {
         return !cancelled.get() && !closed.get();
     }
@@ -251,6 +239,7 @@ public final class GraalPySandbox implements AutoCloseable {
      * Cancels whatever the guest is doing and closes the context, on a thread of its own: a cancel waits
      * for the guest to reach a safepoint, which work inside a long builtin may not do for a while.
      */
+    @Override
     public void cancel() {
         if (cancelled.compareAndSet(false, true)) {
             Thread t = new Thread(this::closeNow, "cordon-cancel");

@@ -2,6 +2,7 @@ package dev.cordon.engine.graalpy;
 
 import dev.cordon.GuestError;
 import dev.cordon.Status;
+import dev.cordon.engine.Outcome;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.SourceSection;
@@ -20,7 +21,7 @@ final class GuestErrors {
     private GuestErrors() {
     }
 
-    static GraalPySandbox.Outcome translate(PolyglotException e, Value describe, Source source) {
+    static Outcome translate(PolyglotException e, Value describe, Source source) {
         return translate(e, describe, source, null);
     }
 
@@ -28,19 +29,19 @@ final class GuestErrors {
      * @param guardedText the guarded text that ran in the program's place, or null: the traceback quotes the
      *                    program's own lines, and marks columns only on the lines the guard left as they were
      */
-    static GraalPySandbox.Outcome translate(PolyglotException e, Value describe, Source source, String guardedText) {
+    static Outcome translate(PolyglotException e, Value describe, Source source, String guardedText) {
         if (e.isExit()) {
             int code = e.getExitStatus();
-            return code == 0 ? GraalPySandbox.Outcome.OK
-                    : new GraalPySandbox.Outcome(Status.ERROR,
+            return code == 0 ? Outcome.OK
+                    : new Outcome(Status.ERROR,
                     new GuestError("SystemExit", String.valueOf(code), traceback(e, "SystemExit: " + code)));
         }
         if (e.isCancelled()) {
             // The caller knows which limit (if any) caused it; this is only the fallback.
-            return new GraalPySandbox.Outcome(Status.INTERNAL, new GuestError("CancelledError", "the run was cancelled", ""));
+            return new Outcome(Status.INTERNAL, new GuestError("CancelledError", "the run was cancelled", ""));
         }
         if (e.isResourceExhausted() && !e.isGuestException()) {
-            return new GraalPySandbox.Outcome(Status.MEMORY_LIMIT,
+            return new Outcome(Status.MEMORY_LIMIT,
                     new GuestError("MemoryError", "the host ran out of memory for this run", ""));
         }
         if (e.isInternalError() || e.isHostException()) {
@@ -54,7 +55,7 @@ final class GuestErrors {
         }
         String type = error.type();
         Status status = type.equals("MemoryError") ? Status.MEMORY_LIMIT : Status.ERROR;
-        return new GraalPySandbox.Outcome(status, error);
+        return new Outcome(status, error);
     }
 
     /**
@@ -62,7 +63,7 @@ final class GuestErrors {
      * creation, threads, host operations) when guest code reaches the original entry points; they become
      * a PermissionError. Anything else is an interpreter fault the guest caused: a SystemError.
      */
-    private static GraalPySandbox.Outcome internal(PolyglotException e) {
+    private static Outcome internal(PolyglotException e) {
         String text = String.valueOf(e.getMessage());
         String what = null;
         if (text.contains("Process creation") || text.contains("process")) {
@@ -74,11 +75,11 @@ final class GuestErrors {
         }
         if (what != null) {
             String message = "[Errno 1] Operation not permitted: " + what;
-            return new GraalPySandbox.Outcome(Status.ERROR,
+            return new Outcome(Status.ERROR,
                     new GuestError("PermissionError", message, traceback(e, "PermissionError: " + message)));
         }
         String message = "the interpreter failed internally; the sandbox was discarded";
-        return new GraalPySandbox.Outcome(Status.ERROR,
+        return new Outcome(Status.ERROR,
                 new GuestError("SystemError", message, traceback(e, "SystemError: " + message)));
     }
 

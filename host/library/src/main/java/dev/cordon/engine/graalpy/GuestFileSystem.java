@@ -59,8 +59,14 @@ final class GuestFileSystem implements FileSystem {
      * Puts a call's tree in place of the one the context was prepared over. Called once, before the
      * guest's code starts, on a context that has run nothing but its boot.
      */
-    void use(VirtualFileSystem tree) {
+    void use(VirtualFileSystem tree, VirtualPath cwd) {
         this.vfs = tree;
+        this.cwd = cwd;
+    }
+
+    /** Records the filesystem's refusals to the trail of the call now running. */
+    void recordTo(dev.cordon.capabilities.AuditTrail audit) {
+        vfs.recordTo(audit);
     }
 
     private VirtualPath virtual(Path path) {

@@ -14,7 +14,7 @@ import java.util.logging.Logger;
  * nothing one call leaves in a context can reach another. Preparing costs the same CPU as opening on
  * demand, so this lowers latency while the process has spare time; it does not raise throughput.
  */
-public final class PreparedSandboxes implements AutoCloseable {
+final class PreparedSandboxes implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
 
@@ -31,7 +31,7 @@ public final class PreparedSandboxes implements AutoCloseable {
      * @param busy whether calls are running now: while they are and a context is still ready, the next one
      *             waits, so that preparing does not take the CPU from the calls it is meant to speed up
      */
-    public PreparedSandboxes(GraalPyRuntime runtime, int size, BooleanSupplier busy) {
+    PreparedSandboxes(GraalPyRuntime runtime, int size, BooleanSupplier busy) {
         if (size < 1) {
             throw new IllegalArgumentException("a pool prepares at least one context");
         }
@@ -45,7 +45,7 @@ public final class PreparedSandboxes implements AutoCloseable {
     }
 
     /** A prepared context, or null when none is ready (the caller then opens one itself). */
-    public GraalPySandbox take() {
+    GraalPySandbox take() {
         GraalPySandbox s = ready.poll();
         if (s != null) {
             wanted.release();
@@ -54,7 +54,7 @@ public final class PreparedSandboxes implements AutoCloseable {
     }
 
     /** How many contexts are ready now. */
-    public int ready() {
+    int ready() {
         return ready.size();
     }
 

@@ -4,7 +4,7 @@ import dev.cordon.GuestError;
 import dev.cordon.capabilities.vfs.FileAttributes;
 import dev.cordon.capabilities.vfs.FileTree;
 import dev.cordon.capabilities.vfs.VirtualPath;
-import dev.cordon.engine.graalpy.GuestBridge;
+import dev.cordon.engine.CallBridge;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * {@code /dev/cordon} in an external sandbox process: {@code code} holds the call's source (read-only), and
- * {@code gateway} is the process's one link to its call, served by the same {@link GuestBridge} the
+ * {@code gateway} is the process's one link to its call, served by the same {@link CallBridge} the
  * in-process backend uses. A request is one netstring holding netstrings (the operation, then its text
  * fields); each is answered with one netstring that the process reads back from the same file.
  */
@@ -33,11 +33,11 @@ final class CordonDevice implements FileTree {
 
     private final byte[] code;
     private final String sourceName;
-    private final GuestBridge bridge;
+    private final CallBridge bridge;
     private final FileTime time = FileTime.from(Instant.EPOCH);
     private volatile GuestError error;
 
-    CordonDevice(String code, String sourceName, GuestBridge bridge) {
+    CordonDevice(String code, String sourceName, CallBridge bridge) {
         this.code = code.getBytes(StandardCharsets.UTF_8);
         this.sourceName = sourceName;
         this.bridge = bridge;

@@ -5,7 +5,9 @@ import dev.cordon.GuestError;
 import dev.cordon.Status;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.VirtualProcess;
-import dev.cordon.engine.graalpy.GraalPySandbox;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.engine.CallBridge;
+import dev.cordon.engine.Outcome;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,12 +27,12 @@ import java.util.concurrent.TimeUnit;
  * loop then ends because the pipes close. However it ends, the process and anything it started are killed
  * and reaped before {@link #run()} returns: no zombie is left.
  */
-public final class PyPyRun {
+final class PyPyRun {
 
     /** How much of the interpreter's own stderr is kept for the result. */
     static final int STDERR_KEPT = 16 << 10;
 
-    private final PyPyRunner runner;
+    private final PyPyEngine runner;
     private final VirtualProcess process;
     private final CordonDevice device;
     private final AuditTrail audit;
@@ -41,7 +43,7 @@ public final class PyPyRun {
 
     private final Tail guestStderr;
 
-    PyPyRun(PyPyRunner runner, VirtualProcess process, CordonDevice device, AuditTrail audit, long memoryLimit,
+    PyPyRun(PyPyEngine runner, VirtualProcess process, CordonDevice device, AuditTrail audit, long memoryLimit,
             Tail guestStderr) {
         this.guestStderr = guestStderr;
         this.runner = runner;
@@ -53,15 +55,14 @@ public final class PyPyRun {
 
     /**
      * Prepares a run of {@code code} in the given filesystem (which must come from
-     * {@link PyPyRunner#baseFileSystem()} plus the call's grants; {@code /dev/cordon} is added here).
+     * {@link PyPyEngine#baseFileSystem()} plus the call's grants; {@code /dev/cordon} is added here).
      */
-    public static PyPyRun prepare(PyPyRunner runner, dev.cordon.capabilities.vfs.VirtualFileSystem.Builder fs,
-                                  String code, String sourceName, dev.cordon.engine.graalpy.GuestBridge bridge,
-                                  InputStream stdin, OutputStream stdout, OutputStream stderr, long memoryLimit,
-                                  AuditTrail audit, String cwd) {
+    static PyPyRun prepare(PyPyEngine runner, VirtualFileSystem fs, String code, String sourceName,
+                           CallBridge bridge, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                           long memoryLimit, AuditTrail audit, String cwd) {
         CordonDevice device = new CordonDevice(code, sourceName, bridge);
         Tail guestStderr = new Tail(stderr);
-        VirtualProcess process = VirtualProcess.builder(fs.mount("/dev/cordon", device).build())
+        VirtualProcess process = VirtualProcess.builder(fs.withMount("/dev/cordon", device))
                 .stdio(stdin, stdout, guestStderr).cwd(cwd).build();
         return new PyPyRun(runner, process, device, audit, memoryLimit, guestStderr);
     }
@@ -70,7 +71,7 @@ public final class PyPyRun {
      * The CPU time the interpreter process has used, in nanoseconds: 0 before it starts, and the last value
      * seen once it has ended (the system keeps no account of a reaped process).
      */
-    public long cpuNanos() {
+    long cpuNanos() {
         Process p = child;
         if (p != null) {
             long now = p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
@@ -82,7 +83,7 @@ public final class PyPyRun {
     }
 
     /** Kills the interpreter and anything it started; the run then ends. Never blocks. */
-    public void kill() {
+    void kill() {
         killed = true;
         Process p = child;
         if (p != null) {
@@ -92,17 +93,17 @@ public final class PyPyRun {
     }
 
     /** Runs the interpreter to its end on the calling thread. Never throws for anything the guest did. */
-    public GraalPySandbox.Outcome run() {
+    Outcome run() {
         Controller controller = runner.protocol() == Backend.PyPy.Protocol.LEGACY
                 ? new LegacyController(process, audit)
-                : new Sandbox2Controller(process, audit, PyPyRunner.EXECUTABLE);
+                : new Sandbox2Controller(process, audit, PyPyEngine.EXECUTABLE);
         StderrDrain drain = null;
         try {
             Process p;
             try {
                 p = command().start();
             } catch (IOException e) {
-                return new GraalPySandbox.Outcome(Status.INTERNAL, new GuestError("InternalError",
+                return new Outcome(Status.INTERNAL, new GuestError("InternalError",
                         "cannot start the PyPy sandbox: " + e.getMessage(), ""));
             }
             child = p;
@@ -121,7 +122,7 @@ public final class PyPyRun {
             if (broken != null) {
                 kill();
                 audit.denied("process", "protocol", "", broken.getMessage());
-                return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("SandboxProtocolError",
+                return new Outcome(Status.ERROR, new GuestError("SandboxProtocolError",
                         "the sandboxed interpreter broke the protocol: " + broken.getMessage(), ""));
             }
             int status = waitFor(p);
@@ -139,9 +140,9 @@ public final class PyPyRun {
         }
     }
 
-    private GraalPySandbox.Outcome outcome(int status, String stderr) {
+    private Outcome outcome(int status, String stderr) {
         if (killed) {
-            return new GraalPySandbox.Outcome(Status.INTERNAL, new GuestError("CancelledError",
+            return new Outcome(Status.INTERNAL, new GuestError("CancelledError",
                     "the run was cancelled", ""));
         }
         GuestError error = device.error();
@@ -149,17 +150,17 @@ public final class PyPyRun {
         if (stub != null) {
             // A C function compiled as an always-failing stub: the interpreter reports it on its own stderr
             // and raises whatever it makes of it (MemoryError, RuntimeError). Say what really happened.
-            return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("NotImplementedError",
+            return new Outcome(Status.ERROR, new GuestError("NotImplementedError",
                     "this sandboxed interpreter cannot do that: " + stub.strip()
                             + (error != null ? " (it raised " + error.type() + ")" : ""),
                     error != null ? error.traceback() : stderr.strip()));
         }
         if (error != null) {
             Status s = error.type().equals("MemoryError") ? Status.MEMORY_LIMIT : Status.ERROR;
-            return new GraalPySandbox.Outcome(s, error);
+            return new Outcome(s, error);
         }
         if (status == 0) {
-            return new GraalPySandbox.Outcome(Status.OK, null);
+            return new Outcome(Status.OK, null);
         }
         String tail = stderr.strip();
         // An interpreter out of memory while reporting the error prints "operror-type: MemoryError" on the
@@ -167,11 +168,11 @@ public final class PyPyRun {
         String guestTail = guestStderr.text();
         if (tail.contains("Using too much memory") || tail.contains("MemoryError")
                 || tail.contains("out of memory") || guestTail.contains("operror-type: MemoryError")) {
-            return new GraalPySandbox.Outcome(Status.MEMORY_LIMIT, new GuestError("MemoryError",
+            return new Outcome(Status.MEMORY_LIMIT, new GuestError("MemoryError",
                     "the interpreter went past its memory limit of " + memoryLimit + " bytes", tail));
         }
         String how = status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status;
-        return new GraalPySandbox.Outcome(Status.ERROR, new GuestError("InterpreterError",
+        return new Outcome(Status.ERROR, new GuestError("InterpreterError",
                 "the sandboxed interpreter " + how + (tail.isEmpty() ? "" : ": " + lastLineContaining(tail, "")), tail));
     }
 
@@ -193,7 +194,7 @@ public final class PyPyRun {
     private ProcessBuilder command() {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c",
                 "ulimit -S -v \"$1\" 2>/dev/null; ulimit -S -c 0; shift; exec -a \"$@\"", "cordon-pypy",
-                Long.toString(addressSpaceKiB()), PyPyRunner.EXECUTABLE, runner.binary().toString()));
+                Long.toString(addressSpaceKiB()), PyPyEngine.EXECUTABLE, runner.binary().toString()));
         cmd.addAll(runner.arguments(memoryLimit));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(new java.io.File("/"));
         pb.environment().clear();

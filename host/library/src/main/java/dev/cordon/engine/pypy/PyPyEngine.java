@@ -5,7 +5,8 @@ import dev.cordon.capabilities.vfs.DeviceTree;
 import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.MemoryTree;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
-import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.engine.Engine;
+import dev.cordon.engine.Sandbox;
 import dev.cordon.guest.GuestStdlib;
 
 import java.io.IOException;
@@ -19,15 +20,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the external PyPy backend needs once per {@link dev.cordon.Cordon}: the checked binary, its standard
- * library, the protocol it speaks, and the read-only layout every run sees. Starting a run is
- * {@link PyPyRun#start}.
+ * The external PyPy backend: a {@code pypy-c-sandbox} process per run ({@link PyPyRun}), its system calls
+ * served over the call's virtual filesystem. Holds what every run needs: the checked binary, its standard
+ * library, the protocol it speaks, and the read-only layout every run sees. No sessions: a process per run.
  *
  * <p>The interpreter sees itself at {@value #EXECUTABLE}, its standard library at {@code /pypy/lib-python}
  * and {@code /pypy/lib_pypy}, the guest stdlib at {@value #GUEST_LIB}, and the call's code and gateway in
  * {@code /dev/cordon}; no host path appears anywhere.
  */
-public final class PyPyRunner {
+public final class PyPyEngine implements Engine {
 
     /** The interpreter's own path as it sees it (its {@code argv[0]} and {@code sys.executable}). */
     public static final String EXECUTABLE = "/pypy/bin/pypy-c";
@@ -50,7 +51,7 @@ public final class PyPyRunner {
      * @throws IllegalArgumentException if the binary or its library is missing or unusable, or if the binary
      *                                  speaks neither protocol or may call functions Cordon does not serve
      */
-    public PyPyRunner(Backend.PyPy config) {
+    public PyPyEngine(Backend.PyPy config) {
         this.config = config;
         Path b = config.binary().toAbsolutePath();
         if (!Files.isRegularFile(b) || !Files.isExecutable(b)) {
@@ -78,16 +79,26 @@ public final class PyPyRunner {
     }
 
     /** The read-only part of a run's filesystem: the interpreter, its library, the guest stdlib, devices. */
+    @Override
     public VirtualFileSystem.Builder baseFileSystem() {
         return VirtualFileSystem.builder().mount("/pypy/bin", new InterpreterTree("pypy-c"))
                 .mount("/pypy/lib-python", libPython).mount("/pypy/lib_pypy", libPypy)
                 .mount(GUEST_LIB, guestStdlib).mount("/dev", new DeviceTree());
     }
 
-    /** Whether a mount point would hide or sit inside this backend's own layout. */
-    public static boolean isReserved(VirtualPath mountPoint) {
-        VirtualPath own = VirtualPath.of("/pypy");
-        return own.startsWith(mountPoint) || mountPoint.startsWith(own);
+    @Override
+    public Sandbox open(VirtualFileSystem fileSystem, String cwd) {
+        return new PyPySandbox(this, fileSystem, cwd);
+    }
+
+    @Override
+    public boolean sessions() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        // Each run's process ends with its run; nothing is held between runs.
     }
 
     private static Path findLibrary(Path binary) {

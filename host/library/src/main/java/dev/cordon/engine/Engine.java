@@ -1,0 +1,40 @@
+package dev.cordon.engine;
+
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+
+/**
+ * The seam every backend implements: an interpreter runtime, started once per {@code Cordon}, that opens
+ * {@link Sandbox sandboxes} over a call's filesystem. The capability layer (the virtual filesystem, the
+ * gateway, the audit trail) stays on the host's side of it; a backend only translates its interpreter's
+ * requests into those. {@link Engines} chooses the implementation from the configuration.
+ */
+public interface Engine extends AutoCloseable {
+
+    /**
+     * What every call's filesystem starts from: the interpreter's own library, the guest stdlib and the
+     * devices, all read-only and all inside {@link ReservedPaths}. The caller adds the call's mounts and
+     * {@code /tmp}.
+     */
+    VirtualFileSystem.Builder baseFileSystem();
+
+    /**
+     * Opens an interpreter over one call's filesystem. Cheap where the engine prepares interpreters ahead of
+     * demand.
+     *
+     * @param fileSystem the call's filesystem, from {@link #baseFileSystem()} plus its grants
+     * @param cwd        the working directory the guest starts in
+     */
+    Sandbox open(VirtualFileSystem fileSystem, String cwd);
+
+    /** Whether one sandbox may serve a session's consecutive runs. */
+    boolean sessions();
+
+    /** How many sandboxes are prepared ahead of demand and ready now. */
+    default int preparedReady() {
+        return 0;
+    }
+
+    /** Stops the runtime; sandboxes still running are released when they end. */
+    @Override
+    void close();
+}

@@ -1,0 +1,30 @@
+package dev.cordon.engine;
+
+import dev.cordon.Backend;
+import dev.cordon.engine.graalpy.GraalPyEngine;
+import dev.cordon.engine.pypy.PyPyEngine;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one place that maps a {@code Cordon}'s configuration to an {@link Engine}: one line per backend.
+ */
+public final class Engines {
+
+    private Engines() {
+    }
+
+    /**
+     * Starts the engine the configuration names.
+     *
+     * @param preparedContexts how many interpreters to prepare ahead of demand, where the backend can
+     * @param busy             whether calls are running now (preparing yields to them)
+     * @throws IllegalArgumentException if the backend cannot be used (a PyPy binary that is missing, say)
+     */
+    public static Engine start(Backend backend, int preparedContexts, BooleanSupplier busy) {
+        return switch (backend) {
+            case Backend.GraalPy g -> new GraalPyEngine(preparedContexts, busy);
+            case Backend.PyPy p -> new PyPyEngine(p);
+        };
+    }
+}

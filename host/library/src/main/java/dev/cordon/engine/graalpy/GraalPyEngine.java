@@ -1,0 +1,68 @@
+package dev.cordon.engine.graalpy;
+
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
+import dev.cordon.engine.Engine;
+import dev.cordon.engine.Sandbox;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * GraalPy in this JVM: each sandbox is a fresh context of the JVM's one shared polyglot engine
+ * ({@link GraalPyRuntime}), taken from those prepared ahead of demand when one is ready. Sessions keep a
+ * context across runs.
+ */
+public final class GraalPyEngine implements Engine {
+
+    private final GraalPyRuntime runtime;
+    private final PreparedSandboxes prepared;
+
+    /**
+     * Starts GraalPy (seconds, the first time in a JVM) and begins preparing contexts.
+     *
+     * @param preparedContexts how many contexts to keep booted ahead of demand (0 for none)
+     * @param busy             whether calls are running now: preparing then waits while one context is ready
+     */
+    public GraalPyEngine(int preparedContexts, BooleanSupplier busy) {
+        this.runtime = GraalPyRuntime.acquire();
+        this.prepared = preparedContexts > 0 ? new PreparedSandboxes(runtime, preparedContexts, busy) : null;
+    }
+
+    @Override
+    public VirtualFileSystem.Builder baseFileSystem() {
+        return runtime.baseFileSystem();
+    }
+
+    @Override
+    public Sandbox open(VirtualFileSystem fileSystem, String cwd) {
+        VirtualPath dir = VirtualPath.of(cwd);
+        GraalPySandbox ready = prepared == null ? null : prepared.take();
+        if (ready != null) {
+            ready.use(fileSystem, dir);
+            return ready;
+        }
+        return GraalPySandbox.open(runtime, fileSystem, dir);
+    }
+
+    @Override
+    public boolean sessions() {
+        return true;
+    }
+
+    @Override
+    public int preparedReady() {
+        return prepared == null ? 0 : prepared.ready();
+    }
+
+    @Override
+    public void close() {
+        if (prepared != null) {
+            prepared.close();
+        }
+        try {
+            runtime.close();
+        } catch (RuntimeException e) {
+            // Contexts still draining keep the engine busy; it is released when they end.
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.cordon.governor;
+
+/**
+ * The heap as the governor sees it: what survived the last collection, how many collections there have been,
+ * and a way to ask for one. {@link HeapGuard} is the JVM's; tests give their own.
+ */
+public interface HeapView extends AutoCloseable {
+
+    /** How many collections have been seen: the governor acts at most once per collection. */
+    long collections();
+
+    /** The heap that survived the last collection, in bytes. */
+    long usedAfterLastCollection();
+
+    /** The heap in use now, garbage included. */
+    long usedNow();
+
+    /** The maximum heap. */
+    long max();
+
+    /** Whether what survived the last collection passes the fraction of the maximum that may. */
+    boolean underPressure();
+
+    /** Asks for a collection, so that what runs keep alive gets measured. */
+    void requestCollection();
+
+    /** Stops watching. */
+    @Override
+    void close();
+}
