@@ -8,7 +8,7 @@ import dev.cordon.capabilities.gateway.Gateway;
 import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.vfs.DataDirectory;
 import dev.cordon.capabilities.vfs.HostTree;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.engine.Engine;

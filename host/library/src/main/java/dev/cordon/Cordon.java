@@ -2,10 +2,11 @@ package dev.cordon;
 
 import dev.cordon.capabilities.Grants;
 import dev.cordon.capabilities.gateway.Gateway;
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.gateway.Service;
-import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.Access;
 import dev.cordon.capabilities.vfs.HostTree;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.engine.Engine;
 import dev.cordon.engine.Engines;
@@ -60,7 +61,8 @@ public final class Cordon implements AutoCloseable {
                 new GuestThreads());
         guests.allowCoreThreadTimeOut(true);
         CallRunner[] self = new CallRunner[1];
-        Engine engine = Engines.start(b.backend, b.preparedContexts, () -> self[0] != null && self[0].busy());
+        Engine engine = Engines.start(b.backend, GuestWorld.DEFAULT, b.preparedContexts,
+                () -> self[0] != null && self[0].busy());
         this.capabilities = new CallCapabilities(engine, b.mounts, b.gateway.build(), b.dataDir, b.tmpQuota);
         this.runner = new CallRunner(engine, capabilities, guests, new Watchdog(), new HeapGuard(b.heapPressure),
                 Ticker.system(), ThreadMeter.system(), b.grace);

@@ -272,6 +272,25 @@ class CordonTest {
     }
 
     @Test
+    void aFileDenialInsideASessionReachesThatRunsEventsAndNoOther() {
+        String attempt = "try:\n    open('/usr/lib/graalpy/%s', 'w')\nexcept PermissionError:\n    print('refused')";
+        try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
+            ExecutionResult first = s.run(Execution.builder().code(attempt.formatted("first")).principal("alice").build());
+            assertThat(first.stdout()).isEqualTo("refused\n");
+            assertThat(first.events()).filteredOn(e -> e.category().equals("fs"))
+                    .singleElement().satisfies(e -> {
+                        assertThat(e.outcome()).isEqualTo(AuditEvent.Outcome.DENIED);
+                        assertThat(e.target()).isEqualTo("/usr/lib/graalpy/first");
+                    });
+            ExecutionResult quiet = s.run(Execution.builder().code("print('nothing')").principal("alice").build());
+            assertThat(quiet.events()).noneMatch(e -> e.category().equals("fs"));
+            ExecutionResult second = s.run(Execution.builder().code(attempt.formatted("second")).principal("alice").build());
+            assertThat(second.events()).filteredOn(e -> e.category().equals("fs"))
+                    .singleElement().satisfies(e -> assertThat(e.target()).isEqualTo("/usr/lib/graalpy/second"));
+        }
+    }
+
+    @Test
     void eachRunOfASessionSeesItsOwnParameters() {
         try (Session s = cordon.session("alice", dev.cordon.capabilities.Grants.none())) {
             String code = "import cordon\nprint(cordon.params)\ncordon.params['seen'] = True";

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The operation guard ({@code cordon/_guard.py}): every operation that GraalPy could not interrupt once
+ * The operation guard ({@code _cordon_graalpy/guard.py}): every operation that GraalPy could not interrupt once
  * started is refused with a MemoryError before it allocates anything, in every way the guest can spell it;
  * ordinary arithmetic and sequences behave exactly as in CPython; and the guarded code that one call
  * compiles can never be changed by another call.
@@ -308,10 +308,10 @@ class OperationGuardTest {
         try (Cordon cordon = Cordon.builder().defaultLimits(LIMITS).build();
              Session s = cordon.session("mallory", Grants.none())) {
             ExecutionResult tamper = s.run(Execution.builder().principal("mallory").code("""
-                    from cordon import _guard
+                    from _cordon_graalpy import guard as _guard
                     real = _guard.compile_guarded
                     _guard.compile_guarded = lambda src, *a, **k: real("print('pwned')", *a[:1])
-                    from cordon import _guarded_text
+                    from _cordon_graalpy import guarded_text as _guarded_text
                     _guarded_text.write = lambda *a: "print('pwned')"
                     """).build());
             assertThat(tamper.status()).as(tamper.toString()).isEqualTo(Status.OK);
@@ -327,9 +327,13 @@ class OperationGuardTest {
         // GraalPyRuntime loads them (and operator) from cached host sources (one code for every context), not by import.
         ExecutionResult r = run("""
                 import builtins, sys, cordon
-                from cordon import _guard, _boot
-                assert sys.modules['cordon._guard'] is _guard is cordon._guard and sys.modules['cordon._boot'] is _boot
-                assert _guard.__file__ == '/usr/lib/cordon/cordon/_guard.py', _guard.__file__
+                import _cordon_graalpy
+                from _cordon_graalpy import guard as _guard, boot as _boot
+                assert sys.modules['_cordon_graalpy.guard'] is _guard is _cordon_graalpy.guard
+                assert sys.modules['_cordon_graalpy.boot'] is _boot
+                assert _guard.__file__ == '/usr/lib/cordon/_cordon_graalpy/guard.py', _guard.__file__
+                from cordon import _world, _describe
+                assert sys.modules['cordon._world'] is _world is cordon._world and _describe.describe.__module__ == 'cordon._describe'
                 assert _guard.mul.__globals__ is vars(_guard) and _boot.install.__globals__ is vars(_boot)
                 assert _guard.install.__code__.co_firstlineno > 1
                 # operator too, from the language home's file (GraalPy would unmarshal a frozen copy per context).

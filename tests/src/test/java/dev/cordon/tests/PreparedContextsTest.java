@@ -4,7 +4,7 @@ import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Status;
-import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.Access;
 import dev.cordon.testing.SharedCordon;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

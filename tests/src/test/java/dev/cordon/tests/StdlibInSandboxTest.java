@@ -55,7 +55,7 @@ class StdlibInSandboxTest {
     }
 
     /**
-     * json.loads parses numbers in GraalPy's scanner itself (cordon._boot hands the scanner plain
+     * json.loads parses numbers in GraalPy's scanner itself (_cordon_graalpy.boot hands the scanner plain
      * number hooks); the values, to the bit, and the decoder's own hooks and errors stay CPython's.
      */
     @Test

@@ -1,5 +1,6 @@
 package dev.cordon.capabilities.vfs;
 
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.Principal;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.cordon.capabilities.vfs;
 
+import dev.cordon.capabilities.Quota;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -2,7 +2,7 @@ package dev.cordon.capabilities.posix;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.vfs.HostTree;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package dev.cordon.capabilities.vfs;
 
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.Principal;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;

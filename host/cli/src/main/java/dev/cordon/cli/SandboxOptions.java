@@ -5,8 +5,8 @@ import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.Limits;
 import dev.cordon.capabilities.services.ServiceSpecs;
-import dev.cordon.capabilities.vfs.Access;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Access;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.Sizes;
 import picocli.CommandLine.Option;
 

@@ -7,7 +7,7 @@ import dev.cordon.Cordon;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Status;
 import dev.cordon.capabilities.Json;
-import dev.cordon.capabilities.vfs.Access;
+import dev.cordon.capabilities.Access;
 import dev.cordon.capabilities.services.ServiceSpecs;
 import dev.cordon.json.ResultJson;
 import io.micrometer.core.instrument.Counter;

@@ -1,11 +1,12 @@
 package dev.cordon.engine.pypy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.AuditEvent;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.Errno;
 import dev.cordon.capabilities.posix.VirtualProcess;
 import dev.cordon.capabilities.vfs.HostTree;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,11 +48,11 @@ class HostileChildTest {
     }
 
     private LegacyController legacy() {
-        return new LegacyController(process, audit);
+        return new LegacyController(process, audit, GuestWorld.DEFAULT);
     }
 
     private Sandbox2Controller sandbox2() {
-        return new Sandbox2Controller(process, audit, PyPyEngine.EXECUTABLE);
+        return new Sandbox2Controller(process, audit, GuestWorld.DEFAULT, PyPyEngine.EXECUTABLE);
     }
 
     private static byte[] legacyCall(String name, Object... args) {

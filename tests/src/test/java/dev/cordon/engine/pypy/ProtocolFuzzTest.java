@@ -1,5 +1,6 @@
 package dev.cordon.engine.pypy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.VirtualProcess;
 import dev.cordon.capabilities.vfs.MemoryTree;
@@ -37,7 +38,7 @@ class ProtocolFuzzTest {
 
     @Property(tries = 400)
     void legacyDecoderNeverFailsOtherwise(@ForAll("legacyStreams") byte[] stream) {
-        serveSafely(new LegacyController(process(), new AuditTrail()), stream);
+        serveSafely(new LegacyController(process(), new AuditTrail(), GuestWorld.DEFAULT), stream);
         ChildStream in = new ChildStream(new ByteArrayInputStream(stream));
         try {
             Object v;
@@ -54,7 +55,7 @@ class ProtocolFuzzTest {
 
     @Property(tries = 400)
     void sandbox2DecoderNeverFailsOtherwise(@ForAll("sandbox2Streams") byte[] stream) {
-        serveSafely(new Sandbox2Controller(process(), new AuditTrail(), PyPyEngine.EXECUTABLE), stream);
+        serveSafely(new Sandbox2Controller(process(), new AuditTrail(), GuestWorld.DEFAULT, PyPyEngine.EXECUTABLE), stream);
     }
 
     @Property(tries = 200)

@@ -1,5 +1,6 @@
 package dev.cordon.engine.pypy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.Backend;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
@@ -7,7 +8,7 @@ import dev.cordon.ExecutionResult;
 import dev.cordon.Limits;
 import dev.cordon.Status;
 import dev.cordon.capabilities.services.KeyValueService;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
@@ -136,6 +137,13 @@ class PyPyCrossBackendTest {
                     + "create /evil EACCES\nmkdir /usr/x EACCES\nos.system EPERM\nos.kill PermissionError\nenviron []\n");
             assertThat(r.events()).anySatisfy(e -> assertThat(e.action() + " " + e.target()).isEqualTo("system id"));
         }));
+        GuestWorld world = GuestWorld.DEFAULT;
+        cases.add(new Case("identity.py", b -> b.grant("fs.tmp"), r -> {
+            assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
+            assertThat(r.stdout()).isEqualTo("ids " + world.pid() + " " + world.ppid() + " " + world.uid() + " "
+                    + world.uid() + " " + world.gid() + " " + world.gid() + "\nuname " + String.join("|", world.uname())
+                    + "\ncwd /tmp\n");
+        }));
         cases.add(new Case("gateway_kv.py", b -> b.grant("gateway:kv"), r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
             assertThat(r.stdout()).isEqualTo("hello from the guest\nkv\nPermissionError\nPermissionError\n");
@@ -199,7 +207,7 @@ class PyPyCrossBackendTest {
         Assumptions.assumeFalse(binaries.isEmpty(), "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE
                 + " to run the guest programs on the PyPy backend too");
         return binaries.stream().flatMap(p -> run("pypy " + p, Backend.pypySandbox(p),
-                new PyPyEngine(Backend.pypySandbox(p)).protocol().name()));
+                new PyPyEngine(Backend.pypySandbox(p), GuestWorld.DEFAULT).protocol().name()));
     }
 
     /** Concurrent calls of different principals on each backend: every one succeeds, each in its own /tmp. */

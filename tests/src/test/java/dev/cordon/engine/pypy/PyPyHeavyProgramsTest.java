@@ -1,5 +1,6 @@
 package dev.cordon.engine.pypy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.Backend;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
@@ -37,7 +38,7 @@ class PyPyHeavyProgramsTest {
                 System.gc();
                 long before = memory.getHeapMemoryUsage().getUsed();
                 System.out.printf("%n%s (%s)%n%-28s %-14s %-20s %8s%n", binary,
-                        new PyPyEngine(Backend.pypySandbox(binary)).protocol(), "program", "status", "error", "wall ms");
+                        new PyPyEngine(Backend.pypySandbox(binary), GuestWorld.DEFAULT).protocol(), "program", "status", "error", "wall ms");
                 for (HostilePrograms.Program p : HostilePrograms.uncancellable()) {
                     ExecutionResult r = cordon.run(Execution.builder().code(p.code()).limits(p.limits()).build());
                     System.out.printf("%-28s %-14s %-20s %8d%n", p.name(), r.status(),

@@ -1,11 +1,12 @@
 package dev.cordon.engine.pypy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.Errno;
 import dev.cordon.capabilities.posix.VirtualProcess;
 import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.MemoryTree;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,7 +67,7 @@ class ScriptedStartupTest {
                         .append(new String((byte[]) c.args().get(1), StandardCharsets.UTF_8));
             }
         }
-        byte[] replies = ScriptedChild.raw(new LegacyController(process, new AuditTrail()), requests.toByteArray());
+        byte[] replies = ScriptedChild.raw(new LegacyController(process, new AuditTrail(), GuestWorld.DEFAULT), requests.toByteArray());
         process.close();
 
         List<Object> values = TranscriptReplayTest.decodeAll(replies);
@@ -125,7 +126,7 @@ class ScriptedStartupTest {
         dirs.addAll(List.of("/lib/lib-python", "/lib/lib_pypy"));
         VirtualProcess process = process("/lib", "pypy", files, dirs, run);
         List<ScriptedChild.Answer> answers = ScriptedChild.sandbox2(
-                new Sandbox2Controller(process, new AuditTrail(), "/lib/pypy"), calls);
+                new Sandbox2Controller(process, new AuditTrail(), GuestWorld.DEFAULT, "/lib/pypy"), calls);
         process.close();
 
         assertThat(answers).hasSameSizeAs(calls);

@@ -1,10 +1,11 @@
 package dev.cordon.engine.pypy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.Errno;
 import dev.cordon.capabilities.posix.VirtualProcess;
 import dev.cordon.capabilities.vfs.HostTree;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,7 +82,7 @@ class TranscriptReplayTest {
     void legacyMiniReplaysByteForByte(boolean writableTmp) throws Exception {
         String name = writableTmp ? "mini-legacy-writabletmp" : "mini-legacy-readonly";
         VirtualProcess process = process(writableTmp);
-        byte[] ours = ScriptedChild.raw(new LegacyController(process, new AuditTrail()),
+        byte[] ours = ScriptedChild.raw(new LegacyController(process, new AuditTrail(), GuestWorld.DEFAULT),
                 RecordedCalls.bytes(name + ".c2p.bin"));
         process.close();
 
@@ -115,7 +116,7 @@ class TranscriptReplayTest {
         VirtualProcess process = process(writableTmp);
         List<RecordedCalls.Sandbox2Call> calls = RecordedCalls.sandbox2Log(name + ".log.txt");
         List<ScriptedChild.Answer> answers = ScriptedChild.sandbox2(
-                new Sandbox2Controller(process, new AuditTrail(), PyPyEngine.EXECUTABLE), calls);
+                new Sandbox2Controller(process, new AuditTrail(), GuestWorld.DEFAULT, PyPyEngine.EXECUTABLE), calls);
         process.close();
 
         List<List<ScriptedChild.Command>> expected = ScriptedChild.parseSandbox2Replies(

@@ -5,7 +5,7 @@ import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Limits;
 import dev.cordon.Status;
-import dev.cordon.capabilities.vfs.Quota;
+import dev.cordon.capabilities.Quota;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

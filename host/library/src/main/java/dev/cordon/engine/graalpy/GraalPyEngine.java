@@ -1,5 +1,6 @@
 package dev.cordon.engine.graalpy;
 
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.engine.Engine;
@@ -16,16 +17,19 @@ public final class GraalPyEngine implements Engine {
 
     private final GraalPyRuntime runtime;
     private final PreparedSandboxes prepared;
+    private final String world;
 
     /**
      * Starts GraalPy (seconds, the first time in a JVM) and begins preparing contexts.
      *
+     * @param world            the guest's virtual world, applied by each context's boot
      * @param preparedContexts how many contexts to keep booted ahead of demand (0 for none)
      * @param busy             whether calls are running now: preparing then waits while one context is ready
      */
-    public GraalPyEngine(int preparedContexts, BooleanSupplier busy) {
+    public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy) {
         this.runtime = GraalPyRuntime.acquire();
-        this.prepared = preparedContexts > 0 ? new PreparedSandboxes(runtime, preparedContexts, busy) : null;
+        this.world = world.toText();
+        this.prepared = preparedContexts > 0 ? new PreparedSandboxes(runtime, this.world, preparedContexts, busy) : null;
     }
 
     @Override
@@ -41,7 +45,7 @@ public final class GraalPyEngine implements Engine {
             ready.use(fileSystem, dir);
             return ready;
         }
-        return GraalPySandbox.open(runtime, fileSystem, dir);
+        return GraalPySandbox.open(runtime, world, fileSystem, dir);
     }
 
     @Override

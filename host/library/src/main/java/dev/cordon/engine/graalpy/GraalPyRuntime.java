@@ -55,20 +55,13 @@ final class GraalPyRuntime implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
 
     /**
-     * One expression, so that it leaves no name behind in {@code __main__} and its value (what
-     * {@code cordon._boot.install} returns) is what {@code Context.eval} returns.
-     */
-    private static final String BOOT = "(lambda: (__import__('sys').path.append('" + GUEST_LIB + "'), "
-            + "__cordon_load_shared__(), "
-            + "__import__('cordon._boot', fromlist=['install']).install(globals().pop('__cordon_bridge__')))[2])()";
-
-    /**
      * The boot's modules, loaded from cached host sources rather than imported. GraalPy shares code between the
      * contexts of an engine only for the sources the host evaluates: an import compiles a module anew in each
      * context, and the JIT then compiles each context's copy of its hot functions (the guard's checks, the
      * boot's {@code install}) long after that context has closed. Shared, they are compiled once.
      */
-    static final List<String> SHARED_MODULES = List.of("cordon", "cordon._guard", "cordon._boot");
+    static final List<String> SHARED_MODULES = List.of("cordon", "cordon._world", "cordon._describe",
+            "_cordon_graalpy", "_cordon_graalpy.guard", "_cordon_graalpy.boot");
 
     /**
      * The standard-library modules the guard imports at boot, shared the same way from the language home's
@@ -78,55 +71,13 @@ final class GraalPyRuntime implements AutoCloseable {
     static final List<String> SHARED_STDLIB = List.of("operator");
 
     /** The shared modules that are packages, loaded from their {@code __init__.py}. */
-    private static final List<String> SHARED_PACKAGES = List.of("cordon");
+    private static final List<String> SHARED_PACKAGES = List.of("cordon", "_cordon_graalpy");
 
     /**
-     * Defines, in builtins, the hook that the first line of each shared module's source calls: when the host
-     * evaluates the source (as {@code __main__}), the hook keeps the module's code object and stops it before
-     * anything else runs; {@code __cordon_load_shared__}, called by the boot, then runs each code object as its
-     * module (in a module object of its own, registered in {@code sys.modules}) and removes both hooks. The hook
-     * is put on the module's first line so that line numbers stay the file's.
+     * What the host puts before each shared module's first line: the prelude's hook, which keeps the module's
+     * code object and stops it there ({@code _cordon_graalpy/prelude.py}).
      */
-    private static final String SHARED_PRELUDE = """
-            def __cordon_prelude__():
-                import builtins
-                class HandedOver(BaseException):
-                    pass
-                codes = []
-                def hand_over(name):
-                    if name == '__main__':
-                        import sys
-                        codes.append(sys._getframe(1).f_code)
-                        raise HandedOver()
-                def load_shared():
-                    import sys
-                    del builtins.__cordon_load_shared__
-                    names = %s
-                    if len(codes) != len(names):
-                        raise ImportError('the boot modules handed over %%d code objects of %%d' %% (len(codes), len(names)))
-                    for name, code in zip(names, codes):
-                        package, _, leaf = name.rpartition('.')
-                        module = type(sys)(name)
-                        module.__file__ = code.co_filename
-                        module.__package__ = package
-                        is_package = code.co_filename.endswith('/__init__.py')
-                        module.__spec__ = type(sys.__spec__)(name, None, origin=code.co_filename,
-                                                             is_package=is_package)
-                        module.__spec__.has_location = True
-                        if is_package:
-                            module.__path__ = [code.co_filename.rpartition('/')[0]]
-                            module.__package__ = name
-                            module.__spec__.submodule_search_locations = list(module.__path__)
-                        sys.modules[name] = module
-                        if package:
-                            setattr(sys.modules[package], leaf, module)
-                        exec(code, module.__dict__)
-                    del builtins.__cordon_code__
-                builtins.__cordon_code__ = hand_over
-                builtins.__cordon_load_shared__ = load_shared
-            __cordon_prelude__()
-            del __cordon_prelude__
-            """;
+    private static final String HAND_OVER = "__cordon_code__(__name__); ";
 
     private final Engine engine;
     private final HostTree languageHome;
@@ -136,7 +87,8 @@ final class GraalPyRuntime implements AutoCloseable {
     private final String stdlibHome;
     private final Source boot;
     private final List<Source> sharedSources;
-    private final GuardedCode guardedCode = new GuardedCode(64L << 20);
+    private final GuardFacts guardFacts;
+    private final GuardedCode guardedCode;
     private final ProgramSources programSources = new ProgramSources(4L << 20);
 
     private static GraalPyRuntime shared;
@@ -174,21 +126,21 @@ final class GraalPyRuntime implements AutoCloseable {
         this.stdlibHome = HOME + "/" + layout.stdlib;
         Map<String, byte[]> files = GuestStdlib.files();
         this.guestStdlib = new MemoryTree(files, Instant.now());
-        this.boot = Source.newBuilder("python", BOOT, "<cordon-boot>").cached(true).buildLiteral();
+        this.boot = Source.newBuilder("python", text(files, "_cordon_graalpy/start.py"), "<cordon-boot>")
+                .cached(true).buildLiteral();
         this.sharedSources = sharedSources(files, Path.of(layout.home).resolve(layout.stdlib), stdlibHome);
+        this.guardFacts = GuardFacts.of(engine, text(files, "_cordon_graalpy/guard.py"));
+        this.guardedCode = new GuardedCode(64L << 20);
     }
 
     /**
      * The prelude, then one cached source per shared module (the standard library's first), each with the hook
-     * on its first line and named by the path the guest sees.
+     * on its first line and named by the path the guest sees (the prelude names each module by its path).
      */
     private static List<Source> sharedSources(Map<String, byte[]> files, Path stdlib, String guestStdlib) {
         List<Source> sources = new ArrayList<>();
-        List<String> all = new ArrayList<>(SHARED_STDLIB);
-        all.addAll(SHARED_MODULES);
-        String names = "['" + String.join("', '", all) + "']";
-        sources.add(Source.newBuilder("python", SHARED_PRELUDE.formatted(names), "<cordon-prelude>").cached(true)
-                .buildLiteral());
+        sources.add(Source.newBuilder("python", text(files, "_cordon_graalpy/prelude.py"), "<cordon-prelude>")
+                .cached(true).buildLiteral());
         for (String module : SHARED_STDLIB) {
             String path = modulePath(module);
             try {
@@ -199,7 +151,7 @@ final class GraalPyRuntime implements AutoCloseable {
         }
         for (String module : SHARED_MODULES) {
             String path = modulePath(module);
-            sources.add(shared(new String(files.get(path), StandardCharsets.UTF_8), GUEST_LIB + "/" + path));
+            sources.add(shared(text(files, path), GUEST_LIB + "/" + path));
         }
         return List.copyOf(sources);
     }
@@ -212,7 +164,20 @@ final class GraalPyRuntime implements AutoCloseable {
     }
 
     private static Source shared(String text, String guestPath) {
-        return Source.newBuilder("python", "__cordon_code__(__name__); " + text, guestPath).cached(true).buildLiteral();
+        return Source.newBuilder("python", HAND_OVER + text, guestPath).cached(true).buildLiteral();
+    }
+
+    private static String text(Map<String, byte[]> files, String path) {
+        byte[] bytes = files.get(path);
+        if (bytes == null) {
+            throw new IllegalStateException("the guest stdlib has no " + path);
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** What the guard itself says about the programs it rewrites ({@link GuardedCode}). */
+    GuardFacts guardFacts() {
+        return guardFacts;
     }
 
     /** The prelude, then each shared module's source: evaluated in this order before {@link #bootSource()}. */
@@ -301,10 +266,10 @@ final class GraalPyRuntime implements AutoCloseable {
     }
 
     /**
-     * The boot source, run in each fresh context before the guest's code; its value is a list of the
-     * function that describes a guest exception ({@code cordon._boot.describe}), the one that flushes
-     * the files the guest left open, the one that starts a call (its limits and parameters) and the three
-     * that compile and run guarded code.
+     * The boot source, run in each fresh context before the guest's code; its value is the boot's handles
+     * ({@code _cordon_graalpy/boot.py}, {@code Handles}): the function that describes a guest exception, the
+     * one that flushes the files the guest left open, the one that starts a call (its limits and parameters)
+     * and the three that compile and run guarded code.
      */
     Source bootSource() {
         return boot;

@@ -32,6 +32,7 @@ final class GraalPySandbox implements Sandbox {
     private final Value runCompiled;
     private final Value runGuarded;
     private final GuardedCode guarded;
+    private final GuardFacts facts;
     private final ProgramSources programs;
     /** Programs this context compiled for itself, after guest code ran here: never shared. */
     private final GuardedCode ownCompiled = new GuardedCode(1L << 20);
@@ -46,8 +47,8 @@ final class GraalPySandbox implements Sandbox {
 
     private final GuestFileSystem fileSystem;
 
-    private GraalPySandbox(GraalPyRuntime runtime, VirtualFileSystem vfs, VirtualPath cwd) {
-        this.bridge = new GuestBridge();
+    private GraalPySandbox(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd) {
+        this.bridge = new GuestBridge(world);
         this.fileSystem = new GuestFileSystem(vfs, cwd, VirtualPath.of("/tmp"));
         this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot;
@@ -57,8 +58,8 @@ final class GraalPySandbox implements Sandbox {
                     context.eval(shared);
                 } catch (PolyglotException handedOver) {
                     // Expected of each module's source: it stops once it has handed its code over. Any other
-                    // failure leaves a code object missing, which the boot's loader refuses.
-                    if (!handedOver.isGuestException()) {
+                    // failure (a module that does not compile) stops the boot.
+                    if (!handedOver.isGuestException() || !isHandedOver(handedOver)) {
                         throw handedOver;
                     }
                 }
@@ -73,14 +74,21 @@ final class GraalPySandbox implements Sandbox {
             }
             throw e;
         }
-        this.describe = boot.getArrayElement(0);
-        this.flushFiles = boot.getArrayElement(1);
-        this.startCall = boot.getArrayElement(2);
-        this.compileGuarded = boot.getArrayElement(3);
-        this.runCompiled = boot.getArrayElement(4);
-        this.runGuarded = boot.getArrayElement(5);
+        this.describe = boot.getMember("describe");
+        this.flushFiles = boot.getMember("flush_files");
+        this.startCall = boot.getMember("start_call");
+        this.compileGuarded = boot.getMember("compile_guarded");
+        this.runCompiled = boot.getMember("run_compiled");
+        this.runGuarded = boot.getMember("run_guarded");
         this.guarded = runtime.guardedCode();
+        this.facts = runtime.guardFacts();
         this.programs = runtime.programSources();
+    }
+
+    private static boolean isHandedOver(PolyglotException e) {
+        Value guest = e.getGuestObject();
+        return guest != null && guest.getMetaObject() != null
+                && "HandedOver".equals(guest.getMetaObject().getMetaSimpleName());
     }
 
     /**
@@ -88,9 +96,9 @@ final class GraalPySandbox implements Sandbox {
      *
      * @throws PolyglotException if GraalPy cannot start (a fault of the host's setup, not of a guest)
      */
-    static GraalPySandbox open(GraalPyRuntime runtime, VirtualFileSystem vfs, VirtualPath cwd) {
+    static GraalPySandbox open(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd) {
         try {
-            return new GraalPySandbox(runtime, vfs, cwd);
+            return new GraalPySandbox(runtime, world, vfs, cwd);
         } catch (PolyglotException e) {
             if (!e.isCancelled()) {
                 throw e;
@@ -98,7 +106,7 @@ final class GraalPySandbox implements Sandbox {
             // No guest code has run in it yet and no limit of the call can have cancelled it (they are armed
             // once the context is open), yet GraalPy once reported a boot cancelled in the test suite, cause
             // unknown. A second context is the same call again, so the caller does not see a spurious failure.
-            return new GraalPySandbox(runtime, vfs, cwd);
+            return new GraalPySandbox(runtime, world, vfs, cwd);
         }
     }
 
@@ -106,8 +114,8 @@ final class GraalPySandbox implements Sandbox {
      * Boots a context ahead of demand over the sandbox's own layout alone (no mounts, no {@code /tmp}),
      * for one call to take later with {@link #use}.
      */
-    static GraalPySandbox prepare(GraalPyRuntime runtime) {
-        return new GraalPySandbox(runtime, runtime.baseFileSystem().build(), VirtualPath.ROOT);
+    static GraalPySandbox prepare(GraalPyRuntime runtime, String world) {
+        return new GraalPySandbox(runtime, world, runtime.baseFileSystem().build(), VirtualPath.ROOT);
     }
 
     /** Gives a prepared context the filesystem and working directory of the call that took it. */
@@ -120,7 +128,7 @@ final class GraalPySandbox implements Sandbox {
      * code in the context's {@code __main__} module, in its guarded form (see {@link GuardedCode}). Operations
      * that would allocate more than {@link RunSpec#maxOperationBytes()} at once are refused with MemoryError
      * before they start; past the wall-time limit, the guest's exception handlers refuse to run (see
-     * {@code _guard.py}). Never throws for anything the guest did.
+     * {@code _cordon_graalpy/guard.py}). Never throws for anything the guest did.
      */
     @Override
     public Outcome run(RunSpec spec) {
@@ -135,7 +143,7 @@ final class GraalPySandbox implements Sandbox {
 
     private Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
                         Duration wallTime) {
-        boolean asWritten = !interactive && !GuardedCode.mayNeedGuard(code);
+        boolean asWritten = !interactive && !facts.mayNeedGuard(code);
         Source source = asWritten
                 ? programs.of(code, sourceName)
                 : Source.newBuilder("python", code, sourceName).interactive(interactive).buildLiteral();

@@ -3,10 +3,9 @@ package dev.cordon.engine.graalpy;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
-import java.util.List;
 
 /**
- * The guarded form of guest programs ({@code cordon/_guard.py}): the rewritten code in which every
+ * The guarded form of guest programs ({@code _cordon_graalpy/guard.py}): the rewritten code in which every
  * operation that GraalPy could not interrupt (a huge repeat, power, shift or materialised range) is
  * checked before it starts. Compiling that form costs a parse of the syntax tree in Python, several
  * milliseconds, so it is done once per program and kept here for every later context: as source text where
@@ -18,14 +17,6 @@ import java.util.List;
  * compiles for itself and keeps the result in a cache of its own, shared with nothing. Thread-safe.
  */
 final class GuardedCode {
-
-    /**
-     * Text that every program the rewrite would change contains (the guard's {@code TRIGGERS}; a test
-     * keeps the two lists equal). A program with none of them runs as written, with no rewrite at all.
-     */
-    static final List<String> TRIGGERS = List.of("*", "<<", "__cordon", "bytearray", "bytes", "center",
-            "difference", "except", "extend", "fromkeys", "frozenset", "intersection", "join", "list", "ljust", "rjust",
-            "set", "sorted", "tuple", "union", "update", "zfill");
 
     /**
      * A program's guarded form: source text to evaluate as written, or marshalled code (its bytes as Latin-1
@@ -42,26 +33,6 @@ final class GuardedCode {
                 .maximumWeight(maxChars)
                 .<String, Form>weigher((key, form) -> key.length() * 2 + form.text().length())
                 .build();
-    }
-
-    /**
-     * The guard's {@code MAX_SOURCE}: GraalPy's parser cannot be interrupted, and a pathological expression of
-     * a few megabytes keeps it busy for seconds, so a longer program goes to the guard, which refuses it
-     * before parsing.
-     */
-    static final int MAX_SOURCE_CHARS = 1 << 20;
-
-    /** Whether the guard must see this program: false means it can run exactly as written. */
-    static boolean mayNeedGuard(String code) {
-        if (code.length() > MAX_SOURCE_CHARS) {
-            return true;
-        }
-        for (String trigger : TRIGGERS) {
-            if (code.contains(trigger)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The guarded form of a program, or null. */

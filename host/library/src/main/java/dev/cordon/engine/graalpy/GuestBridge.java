@@ -14,7 +14,13 @@ public final class GuestBridge {
 
     private static final CallBridge NO_CALL = new CallBridge("{}", 0, new dev.cordon.capabilities.AuditTrail(java.time.Clock.systemUTC(), 0), null);
 
+    private final String world;
     private volatile CallBridge call = NO_CALL;
+
+    /** @param world the guest's world as {@code cordon/_world.py} reads it */
+    GuestBridge(String world) {
+        this.world = world;
+    }
 
     /** Points the guest at one call's bridge; the previous call's is gone. */
     void bind(CallBridge call) {
@@ -36,10 +42,16 @@ public final class GuestBridge {
         return call.gatewayCall(token, operation, argumentsJson);
     }
 
-    /** The host's monotonic clock in seconds, for the guard's wall-time checks ({@code _guard.py}). */
+    /** The host's monotonic clock in seconds, for the guard's wall-time checks ({@code _cordon_graalpy/guard.py}). */
     @HostAccess.Export
     public double monotonic() {
         return System.nanoTime() / 1e9;
+    }
+
+    /** The guest's virtual world, read once by the boot. */
+    @HostAccess.Export
+    public String world() {
+        return world;
     }
 
     @HostAccess.Export

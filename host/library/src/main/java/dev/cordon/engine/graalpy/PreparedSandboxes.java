@@ -19,6 +19,7 @@ final class PreparedSandboxes implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
 
     private final GraalPyRuntime runtime;
+    private final String world;
     private final BlockingQueue<GraalPySandbox> ready;
     private final Semaphore wanted;
     private final Thread preparer;
@@ -31,11 +32,12 @@ final class PreparedSandboxes implements AutoCloseable {
      * @param busy whether calls are running now: while they are and a context is still ready, the next one
      *             waits, so that preparing does not take the CPU from the calls it is meant to speed up
      */
-    PreparedSandboxes(GraalPyRuntime runtime, int size, BooleanSupplier busy) {
+    PreparedSandboxes(GraalPyRuntime runtime, String world, int size, BooleanSupplier busy) {
         if (size < 1) {
             throw new IllegalArgumentException("a pool prepares at least one context");
         }
         this.runtime = runtime;
+        this.world = world;
         this.busy = busy;
         this.ready = new LinkedBlockingQueue<>(size);
         this.wanted = new Semaphore(size);
@@ -76,7 +78,7 @@ final class PreparedSandboxes implements AutoCloseable {
                 return;
             }
             try {
-                GraalPySandbox s = GraalPySandbox.prepare(runtime);
+                GraalPySandbox s = GraalPySandbox.prepare(runtime, world);
                 if (closed || !ready.offer(s)) {
                     s.close();
                 }

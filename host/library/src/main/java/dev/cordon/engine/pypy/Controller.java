@@ -2,6 +2,7 @@ package dev.cordon.engine.pypy;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.Errno;
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.posix.PosixException;
 import dev.cordon.capabilities.posix.VirtualProcess;
 
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Serves the system calls of one sandboxed interpreter until it exits. Implementations speak one wire
@@ -17,24 +19,31 @@ import java.util.Set;
  */
 abstract class Controller {
 
-    /** The virtual process id the interpreter sees. */
-    static final int PID = 4200;
-
-    /** System calls that would reach the host's processes, users or terminals: refused with EPERM. */
-    static final Set<String> PROCESS_CALLS = Set.of("system", "fork", "forkpty", "execv", "execve", "spawnv",
-            "spawnve", "kill", "killpg", "waitpid", "setuid", "seteuid", "setgid", "setegid", "setreuid",
-            "setregid", "setresuid", "setresgid", "setgroups", "initgroups", "setsid", "setpgid", "setpgrp",
-            "chroot", "openpty", "pipe", "pipe2", "mkfifo", "mknod", "link", "chown", "lchown", "fchown", "nice",
-            "dup", "dup2", "fchdir", "tcsetpgrp", "putenv", "unsetenv", "select");
+    /**
+     * System calls beyond process control that a controller does not virtualise: descriptors, pipes and
+     * terminals it has no model of, links and owners the virtual filesystem does not keep, and the host's
+     * environment. Refused with EPERM, as the world's process calls are ({@link #refusedCalls()}).
+     */
+    static final Set<String> UNSERVED_CALLS = Set.of("openpty", "pipe", "pipe2", "mkfifo", "mknod", "link",
+            "chown", "lchown", "fchown", "dup", "dup2", "fchdir", "putenv", "unsetenv", "select");
 
     final VirtualProcess process;
     final AuditTrail audit;
+    final GuestWorld world;
     final long startNanos = System.nanoTime();
     private Integer exitStatus;
 
-    Controller(VirtualProcess process, AuditTrail audit) {
+    Controller(VirtualProcess process, AuditTrail audit, GuestWorld world) {
         this.process = process;
         this.audit = audit;
+        this.world = world;
+    }
+
+    /** The calls refused with EPERM: the world's process calls and those no controller serves. */
+    Set<String> refusedCalls() {
+        Set<String> refused = new TreeSet<>(world.processCalls());
+        refused.addAll(UNSERVED_CALLS);
+        return refused;
     }
 
     /**

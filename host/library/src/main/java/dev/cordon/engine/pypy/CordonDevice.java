@@ -34,10 +34,13 @@ final class CordonDevice implements FileTree {
     private final byte[] code;
     private final String sourceName;
     private final CallBridge bridge;
+    private final String world;
     private final FileTime time = FileTime.from(Instant.EPOCH);
     private volatile GuestError error;
 
-    CordonDevice(String code, String sourceName, CallBridge bridge) {
+    /** @param world the guest's world as {@code cordon/_world.py} reads it */
+    CordonDevice(String code, String sourceName, CallBridge bridge, String world) {
+        this.world = world;
         this.code = code.getBytes(StandardCharsets.UTF_8);
         this.sourceName = sourceName;
         this.bridge = bridge;
@@ -102,6 +105,7 @@ final class CordonDevice implements FileTree {
         return switch (op + "/" + f.size()) {
             case "params/0" -> bridge.params();
             case "source/0" -> sourceName;
+            case "world/0" -> world;
             case "result/1" -> {
                 String problem = bridge.result(f.get(0));
                 yield problem == null ? "" : problem;

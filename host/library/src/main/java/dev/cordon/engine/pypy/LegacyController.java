@@ -2,6 +2,7 @@ package dev.cordon.engine.pypy;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.Errno;
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.posix.PosixException;
 import dev.cordon.capabilities.posix.Stat;
 import dev.cordon.capabilities.posix.VirtualProcess;
@@ -14,7 +15,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The legacy protocol (PyPy 1.x to 7.x): the interpreter writes a marshalled function name such as
@@ -29,8 +32,11 @@ final class LegacyController extends Controller {
     private static final int VALUE_ERROR = 4;
     private static final int RUNTIME_ERROR = 9;
 
-    LegacyController(VirtualProcess process, AuditTrail audit) {
-        super(process, audit);
+    private final Map<String, Handler> handlers;
+
+    LegacyController(VirtualProcess process, AuditTrail audit, GuestWorld world) {
+        super(process, audit, world);
+        this.handlers = handlers();
     }
 
     @Override
@@ -91,148 +97,168 @@ final class LegacyController extends Controller {
         }
     }
 
+    /** One system call: its arguments in, its result (or null) out. */
+    @FunctionalInterface
+    private interface Handler {
+        Object answer(Marshal.Tuple a) throws PosixException, Refusal, ProtocolException;
+    }
+
+    /** The handler of each call the controller serves, by the name the interpreter sends. */
+    private Map<String, Handler> handlers() {
+        Map<String, Handler> h = new HashMap<>();
+        h.put(TIME + "time", a -> now());
+        h.put(TIME + "clock", a -> clock());
+        h.put(TIME + "sleep", a -> {
+            sleep(Marshal.asDouble(arg(a, 0)));
+            return null;
+        });
+        h.put(OS + "open", this::open);
+        h.put(OS + "read", a -> process.read((int) integer(a, 0), (int) Math.min(integer(a, 1), 1 << 20)));
+        h.put(OS + "write", a -> (long) process.write((int) integer(a, 0), Marshal.asBytes(arg(a, 1))));
+        h.put(OS + "close", a -> {
+            process.close((int) integer(a, 0));
+            return null;
+        });
+        h.put(OS + "stat", a -> stat(process.stat(path(a, 0))));
+        h.put(OS + "lstat", a -> stat(process.lstat(path(a, 0))));
+        h.put(OS + "fstat", a -> stat(process.fstat((int) integer(a, 0))));
+        h.put(OS + "lseek", a -> new Marshal.Int64(process.lseek((int) integer(a, 0), integer(a, 1), (int) integer(a, 2))));
+        h.put(OS + "ftruncate", a -> {
+            process.ftruncate((int) integer(a, 0), integer(a, 1));
+            return null;
+        });
+        Handler fsync = a -> {
+            process.fsync((int) integer(a, 0));
+            return null;
+        };
+        h.put(OS + "fsync", fsync);
+        h.put(OS + "fdatasync", fsync);
+        h.put(OS + "access", this::access);
+        h.put(OS + "isatty", this::isatty);
+        h.put(OS + "getcwd", a -> process.getcwd().getBytes(StandardCharsets.UTF_8));
+        h.put(OS + "chdir", a -> {
+            process.chdir(path(a, 0));
+            return null;
+        });
+        h.put(OS + "listdir", this::listdir);
+        h.put(OS + "mkdir", a -> {
+            process.mkdir(path(a, 0), (int) integer(a, 1));
+            return null;
+        });
+        h.put(OS + "rmdir", a -> {
+            process.rmdir(path(a, 0));
+            return null;
+        });
+        h.put(OS + "unlink", this::unlink);
+        h.put(OS + "rename", a -> {
+            process.rename(path(a, 0), path(a, 1));
+            return null;
+        });
+        h.put(OS + "chmod", a -> {
+            process.chmod(path(a, 0), (int) integer(a, 1));
+            return null;
+        });
+        h.put(OS + "utime", this::utime);
+        h.put(OS + "readlink", a -> process.readlink(path(a, 0)));
+        h.put(OS + "symlink", a -> {
+            process.symlink(path(a, 0), path(a, 1));
+            return null;
+        });
+        h.put(OS + "umask", a -> (long) process.umask((int) integer(a, 0)));
+        h.put(OS + "strerror", a -> Errno.message((int) integer(a, 0)).getBytes(StandardCharsets.US_ASCII));
+        h.put(OS + "getenv", a -> {
+            path(a, 0);
+            return null;
+        });
+        h.put(OS + "envitems", a -> List.of());
+        h.put(OS + "envkeys", a -> List.of());
+        h.put(OS + "getuid", a -> (long) world.uid());
+        h.put(OS + "geteuid", a -> (long) world.uid());
+        h.put(OS + "getgid", a -> (long) world.gid());
+        h.put(OS + "getegid", a -> (long) world.gid());
+        h.put(OS + "getpid", a -> (long) world.pid());
+        h.put(OS + "getpgrp", a -> (long) world.pid());
+        h.put(OS + "getppid", a -> (long) world.ppid());
+        h.put(OS + "uname", a -> Marshal.Tuple.of(world.uname().stream().map(LegacyController::utf8).toArray()));
+        h.put(OS + "_exit", a -> {
+            exited((int) integer(a, 0));
+            return EXIT;
+        });
+        for (String call : refusedCalls()) {
+            h.putIfAbsent(OS + call, a -> {
+                deny(call);
+                throw new PosixException(Errno.EPERM);
+            });
+        }
+        return Map.copyOf(h);
+    }
+
     private Object call(String function, Marshal.Tuple a) throws PosixException, Refusal, ProtocolException {
-        if (function.startsWith(TIME)) {
-            return switch (function.substring(TIME.length())) {
-                case "time" -> now();
-                case "clock" -> clock();
-                case "sleep" -> {
-                    sleep(Marshal.asDouble(arg(a, 0)));
-                    yield null;
-                }
-                default -> unknown(function);
-            };
+        Handler handler = handlers.get(function);
+        if (handler != null) {
+            return handler.answer(a);
         }
-        if (!function.startsWith(OS)) {
-            return unknown(function);
+        if (function.startsWith(OS) && function.contains("__")) {
+            throw new Refusal(VALUE_ERROR);
         }
-        String name = function.substring(OS.length());
-        switch (name) {
-            case "open": {
-                byte[] path = path(a, 0);
-                int flags = (int) integer(a, 1);
-                refuseBytecodeCache(path, (flags & (VirtualProcess.O_ACCMODE | VirtualProcess.O_CREAT)) != 0);
-                return (long) process.open(path, flags, (int) integer(a, 2));
-            }
-            case "read":
-                return process.read((int) integer(a, 0), (int) Math.min(integer(a, 1), 1 << 20));
-            case "write":
-                return (long) process.write((int) integer(a, 0), Marshal.asBytes(arg(a, 1)));
-            case "close":
-                process.close((int) integer(a, 0));
-                return null;
-            case "stat":
-                return stat(process.stat(path(a, 0)));
-            case "lstat":
-                return stat(process.lstat(path(a, 0)));
-            case "fstat":
-                return stat(process.fstat((int) integer(a, 0)));
-            case "lseek":
-                return new Marshal.Int64(process.lseek((int) integer(a, 0), integer(a, 1), (int) integer(a, 2)));
-            case "ftruncate":
-                process.ftruncate((int) integer(a, 0), integer(a, 1));
-                return null;
-            case "fsync", "fdatasync":
-                process.fsync((int) integer(a, 0));
-                return null;
-            case "access":
-                try {
-                    process.access(path(a, 0), (int) integer(a, 1));
-                    return true;
-                } catch (PosixException e) {
-                    return false;
-                }
-            case "isatty":
-                if (integer(a, 0) >= 0 && integer(a, 0) <= 2) {
-                    // The standard streams look like terminals, as PyPy's own controller shows them: a PyPy
-                    // 7.3 legacy build that finds stdout is no terminal reopens it through C fcntl(), which
-                    // that build cannot sandbox and dies of.
-                    return true;
-                }
-                try {
-                    process.isatty((int) integer(a, 0));
-                    return true;
-                } catch (PosixException e) {
-                    return false;
-                }
-            case "getcwd":
-                return process.getcwd().getBytes(StandardCharsets.UTF_8);
-            case "chdir":
-                process.chdir(path(a, 0));
-                return null;
-            case "listdir": {
-                List<Object> names = new ArrayList<>();
-                for (String n : process.listdir(path(a, 0))) {
-                    names.add(n.getBytes(StandardCharsets.UTF_8));
-                }
-                return names;
-            }
-            case "mkdir":
-                process.mkdir(path(a, 0), (int) integer(a, 1));
-                return null;
-            case "rmdir":
-                process.rmdir(path(a, 0));
-                return null;
-            case "unlink": {
-                byte[] path = path(a, 0);
-                refuseBytecodeCache(path, true);
-                process.unlink(path);
-                return null;
-            }
-            case "rename":
-                process.rename(path(a, 0), path(a, 1));
-                return null;
-            case "chmod":
-                process.chmod(path(a, 0), (int) integer(a, 1));
-                return null;
-            case "utime": {
-                Object times = arg(a, 1);
-                double now = now();
-                if (times instanceof Marshal.Tuple t && t.size() == 2) {
-                    process.utime(path(a, 0), Marshal.asDouble(t.get(0)), Marshal.asDouble(t.get(1)));
-                } else {
-                    process.utime(path(a, 0), now, now);
-                }
-                return null;
-            }
-            case "readlink":
-                return process.readlink(path(a, 0));
-            case "symlink":
-                process.symlink(path(a, 0), path(a, 1));
-                return null;
-            case "umask":
-                return (long) process.umask((int) integer(a, 0));
-            case "strerror":
-                return Errno.message((int) integer(a, 0)).getBytes(StandardCharsets.US_ASCII);
-            case "getenv":
-                path(a, 0);
-                return null;
-            case "envitems", "envkeys":
-                return List.of();
-            case "getuid", "geteuid":
-                return (long) process.uid();
-            case "getgid", "getegid":
-                return (long) process.gid();
-            case "getpid", "getpgrp":
-                return (long) PID;
-            case "getppid":
-                return 1L;
-            case "uname":
-                return Marshal.Tuple.of(bytes("Linux"), bytes("sandbox"), bytes("0"), bytes("#1"),
-                        bytes("x86_64"));
-            case "_exit":
-                exited((int) integer(a, 0));
-                return EXIT;
-            default:
-                if (PROCESS_CALLS.contains(name)) {
-                    deny(name);
-                    throw new PosixException(Errno.EPERM);
-                }
-                if (function.contains("__")) {
-                    throw new Refusal(VALUE_ERROR);
-                }
-                return unknown(function);
+        return unknown(function);
+    }
+
+    private Object open(Marshal.Tuple a) throws PosixException, ProtocolException {
+        byte[] path = path(a, 0);
+        int flags = (int) integer(a, 1);
+        refuseBytecodeCache(path, (flags & (VirtualProcess.O_ACCMODE | VirtualProcess.O_CREAT)) != 0);
+        return (long) process.open(path, flags, (int) integer(a, 2));
+    }
+
+    private Object access(Marshal.Tuple a) throws ProtocolException {
+        try {
+            process.access(path(a, 0), (int) integer(a, 1));
+            return true;
+        } catch (PosixException e) {
+            return false;
         }
+    }
+
+    private Object isatty(Marshal.Tuple a) throws ProtocolException {
+        if (integer(a, 0) >= 0 && integer(a, 0) <= 2) {
+            // The standard streams look like terminals, as PyPy's own controller shows them: a PyPy 7.3 legacy
+            // build that finds stdout is no terminal reopens it through C fcntl(), which that build cannot
+            // sandbox and dies of.
+            return true;
+        }
+        try {
+            process.isatty((int) integer(a, 0));
+            return true;
+        } catch (PosixException e) {
+            return false;
+        }
+    }
+
+    private Object listdir(Marshal.Tuple a) throws PosixException, ProtocolException {
+        List<Object> names = new ArrayList<>();
+        for (String n : process.listdir(path(a, 0))) {
+            names.add(n.getBytes(StandardCharsets.UTF_8));
+        }
+        return names;
+    }
+
+    private Object unlink(Marshal.Tuple a) throws PosixException, ProtocolException {
+        byte[] path = path(a, 0);
+        refuseBytecodeCache(path, true);
+        process.unlink(path);
+        return null;
+    }
+
+    private Object utime(Marshal.Tuple a) throws PosixException, ProtocolException {
+        Object times = arg(a, 1);
+        if (times instanceof Marshal.Tuple t && t.size() == 2) {
+            process.utime(path(a, 0), Marshal.asDouble(t.get(0)), Marshal.asDouble(t.get(1)));
+        } else {
+            double now = now();
+            process.utime(path(a, 0), now, now);
+        }
+        return null;
     }
 
     private Object unknown(String function) throws Refusal {
@@ -257,8 +283,8 @@ final class LegacyController extends Controller {
                 (double) s.mtimeSeconds(), (double) s.ctimeSeconds());
     }
 
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static Object arg(Marshal.Tuple a, int i) throws ProtocolException {

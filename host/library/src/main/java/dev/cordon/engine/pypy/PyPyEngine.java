@@ -1,6 +1,7 @@
 package dev.cordon.engine.pypy;
 
 import dev.cordon.Backend;
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.vfs.DeviceTree;
 import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.MemoryTree;
@@ -35,9 +36,10 @@ public final class PyPyEngine implements Engine {
     /** Where the guest stdlib (the {@code cordon} package) is. */
     public static final String GUEST_LIB = "/usr/lib/cordon";
     /** The script that links the guest stdlib to the host and runs the call's code. */
-    static final String MAIN = GUEST_LIB + "/cordon/_pypy_main.py";
+    static final String MAIN = GUEST_LIB + "/_cordon_pypy/main.py";
 
     private final Backend.PyPy config;
+    private final GuestWorld world;
     private final Path binary;
     private final Path libraryRoot;
     private final Backend.PyPy.Protocol protocol;
@@ -51,8 +53,9 @@ public final class PyPyEngine implements Engine {
      * @throws IllegalArgumentException if the binary or its library is missing or unusable, or if the binary
      *                                  speaks neither protocol or may call functions Cordon does not serve
      */
-    public PyPyEngine(Backend.PyPy config) {
+    public PyPyEngine(Backend.PyPy config, GuestWorld world) {
         this.config = config;
+        this.world = world;
         Path b = config.binary().toAbsolutePath();
         if (!Files.isRegularFile(b) || !Files.isExecutable(b)) {
             throw new IllegalArgumentException("the PyPy sandbox binary " + config.binary()
@@ -72,6 +75,11 @@ public final class PyPyEngine implements Engine {
 
     public Backend.PyPy.Protocol protocol() {
         return protocol;
+    }
+
+    /** The guest's virtual world, which the start-up script applies and the controllers answer from. */
+    GuestWorld world() {
+        return world;
     }
 
     Path binary() {

@@ -60,10 +60,11 @@ final class PyPyRun {
     static PyPyRun prepare(PyPyEngine runner, VirtualFileSystem fs, String code, String sourceName,
                            CallBridge bridge, InputStream stdin, OutputStream stdout, OutputStream stderr,
                            long memoryLimit, AuditTrail audit, String cwd) {
-        CordonDevice device = new CordonDevice(code, sourceName, bridge);
+        CordonDevice device = new CordonDevice(code, sourceName, bridge, runner.world().toText());
         Tail guestStderr = new Tail(stderr);
         VirtualProcess process = VirtualProcess.builder(fs.withMount("/dev/cordon", device))
-                .stdio(stdin, stdout, guestStderr).cwd(cwd).build();
+                .stdio(stdin, stdout, guestStderr).identity(runner.world().uid(), runner.world().gid()).cwd(cwd)
+                .build();
         return new PyPyRun(runner, process, device, audit, memoryLimit, guestStderr);
     }
 
@@ -95,8 +96,8 @@ final class PyPyRun {
     /** Runs the interpreter to its end on the calling thread. Never throws for anything the guest did. */
     Outcome run() {
         Controller controller = runner.protocol() == Backend.PyPy.Protocol.LEGACY
-                ? new LegacyController(process, audit)
-                : new Sandbox2Controller(process, audit, PyPyEngine.EXECUTABLE);
+                ? new LegacyController(process, audit, runner.world())
+                : new Sandbox2Controller(process, audit, runner.world(), PyPyEngine.EXECUTABLE);
         StderrDrain drain = null;
         try {
             Process p;

@@ -2,6 +2,7 @@ package dev.cordon.engine.pypy;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.Errno;
+import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.posix.PosixException;
 import dev.cordon.capabilities.posix.Stat;
 import dev.cordon.capabilities.posix.VirtualProcess;
@@ -68,6 +69,7 @@ final class Sandbox2Controller extends Controller {
     private ChildStream in;
     private OutputStream out;
     private final Map<Long, Directory> directories = new HashMap<>();
+    private final Map<String, Handler> handlers;
 
     private record Directory(List<String> names, int[] next) {
     }
@@ -76,9 +78,10 @@ final class Sandbox2Controller extends Controller {
      * @param home what {@code _pypy_init_home} answers: the virtual path of the interpreter, next to which it
      *             looks for its standard library
      */
-    Sandbox2Controller(VirtualProcess process, AuditTrail audit, String home) {
-        super(process, audit);
+    Sandbox2Controller(VirtualProcess process, AuditTrail audit, GuestWorld world, String home) {
+        super(process, audit, world);
         this.home = home;
+        this.handlers = handlers();
     }
 
     /** One call: the C function's name and signature and its raw argument words. */
@@ -133,6 +136,125 @@ final class Sandbox2Controller extends Controller {
         return new Call(signature, args);
     }
 
+    /** One C function: its raw argument words in; it writes its reply (a result, or memory then a result). */
+    @FunctionalInterface
+    private interface Handler {
+        void answer(long[] a) throws IOException, PosixException;
+    }
+
+    /** A handler that answers 0 after doing its work. */
+    @FunctionalInterface
+    private interface Action {
+        void run(long[] a) throws IOException, PosixException;
+    }
+
+    private Handler zero(Action action) {
+        return a -> {
+            action.run(a);
+            result(0);
+        };
+    }
+
+    /** The handler of each function the controller serves, by name (the signatures are {@link #SIGNATURES}). */
+    private Map<String, Handler> handlers() {
+        Map<String, Handler> h = new HashMap<>();
+        h.put("open", this::open);
+        h.put("close", zero(a -> process.close((int) a[0])));
+        h.put("read", this::read);
+        h.put("write", this::write);
+        h.put("lseek", a -> result(process.lseek((int) a[0], a[1], (int) a[2])));
+        h.put("ftruncate", zero(a -> process.ftruncate((int) a[0], a[1])));
+        h.put("fsync", zero(a -> process.fsync((int) a[0])));
+        h.put("fdatasync", zero(a -> process.fsync((int) a[0])));
+        h.put("stat64", a -> statResult(process.stat(path(a[0])), a[1]));
+        h.put("lstat64", a -> statResult(process.lstat(path(a[0])), a[1]));
+        h.put("fstat64", a -> statResult(process.fstat((int) a[0]), a[1]));
+        h.put("access", zero(a -> process.access(path(a[0]), (int) a[1])));
+        h.put("isatty", a -> {
+            process.isatty((int) a[0]);
+            result(1);
+        });
+        h.put("getcwd", this::getcwd);
+        h.put("chdir", zero(a -> process.chdir(path(a[0]))));
+        h.put("mkdir", zero(a -> process.mkdir(path(a[0]), (int) a[1])));
+        h.put("rmdir", zero(a -> process.rmdir(path(a[0]))));
+        h.put("unlink", zero(a -> {
+            byte[] path = path(a[0]);
+            refuseBytecodeCache(path, true);
+            process.unlink(path);
+        }));
+        h.put("rename", zero(a -> process.rename(path(a[0]), path(a[1]))));
+        h.put("chmod", zero(a -> process.chmod(path(a[0]), (int) a[1])));
+        Handler utime = zero(a -> {
+            double now = now();
+            process.utime(path(a[0]), now, now);
+        });
+        h.put("utime", utime);
+        h.put("utimes", utime);
+        h.put("readlink", this::readlink);
+        h.put("symlink", zero(a -> process.symlink(path(a[0]), path(a[1]))));
+        h.put("umask", a -> result(process.umask((int) a[0])));
+        h.put("opendir", this::opendir);
+        h.put("readdir", this::readdir);
+        h.put("closedir", this::closedir);
+        h.put("gettimeofday", this::gettimeofday);
+        h.put("time", this::time);
+        h.put("clock_gettime", this::clockGettime);
+        h.put("clock_getres", zero(a -> {
+            if (a[1] != 0) {
+                write(a[1], words(0, 1));
+            }
+        }));
+        for (String none : List.of("getenv", "ctermid", "getlogin", "ctime")) {
+            h.put(none, a -> pointer(0));
+        }
+        h.put("ttyname", a -> {
+            throw new PosixException(Errno.ENOTTY);
+        });
+        h.put("get_environ", a -> pointer(malloc(new byte[8])));
+        h.put("_pypy_init_home", a -> pointer(malloc(cString(home))));
+        h.put("_pypy_init_free", zero(a -> free(a[0])));
+        for (String nothing : List.of("pypy__allow_attach", "sync", "tzset", "getgroups", "rpy_get_inheritable",
+                "rpy_set_inheritable", "sched_yield")) {
+            h.put(nothing, a -> result(0));
+        }
+        h.put("getuid", a -> result(world.uid()));
+        h.put("geteuid", a -> result(world.uid()));
+        h.put("getgid", a -> result(world.gid()));
+        h.put("getegid", a -> result(world.gid()));
+        for (String pid : List.of("getpid", "getpgrp", "getpgid", "getsid")) {
+            h.put(pid, a -> result(world.pid()));
+        }
+        h.put("getppid", a -> result(world.ppid()));
+        h.put("rpy_cpu_count", a -> result(world.cpuCount()));
+        h.put("getresuid", a -> resIds(a, world.uid()));
+        h.put("getresgid", a -> resIds(a, world.gid()));
+        h.put("sysconf", a -> result(switch ((int) a[0]) {
+            case 2 -> 100;                   // _SC_CLK_TCK
+            case 30 -> 4096;                 // _SC_PAGESIZE
+            case 84 -> world.cpuCount();     // _SC_NPROCESSORS_ONLN
+            default -> throw new PosixException(Errno.EINVAL);
+        }));
+        // uname answers ENOSYS, as PyPy's own controller does (the recorded traffic); the guest's os.uname is
+        // the world's (cordon/_world.py), so the interpreter has no use for the C call.
+        for (String absent : List.of("uname", "fcntl", "getrusage", "times", "getloadavg", "statvfs", "fstatvfs",
+                "fpathconf", "pathconf", "confstr", "fchmod", "fileno")) {
+            h.put(absent, a -> {
+                throw new PosixException(Errno.ENOSYS);
+            });
+        }
+        h.put("tcgetpgrp", a -> {
+            throw new PosixException(Errno.ENOTTY);
+        });
+        for (String call : refusedCalls()) {
+            h.putIfAbsent(call, a -> {
+                deny(call);
+                throw new PosixException(Errno.EPERM);
+            });
+        }
+        return Map.copyOf(h);
+    }
+
     /** Serves one call; false when it ended the process. */
     private boolean handle(Call c) throws IOException {
         if (!SIGNATURES.contains(c.signature())) {
@@ -140,206 +262,120 @@ final class Sandbox2Controller extends Controller {
             throw new ProtocolException("the interpreter called " + printable(c.signature())
                     + ", which the sandbox does not serve");
         }
-        long[] a = c.args();
+        if (c.name().equals("_exit")) {
+            exited((int) c.args()[0]);
+            return false;
+        }
         try {
-            switch (c.name()) {
-                case "_exit" -> {
-                    exited((int) a[0]);
-                    return false;
-                }
-                case "open" -> {
-                    byte[] path = path(a[0]);
-                    refuseBytecodeCache(path, (a[1] & (VirtualProcess.O_ACCMODE | VirtualProcess.O_CREAT)) != 0);
-                    result(process.open(path, (int) a[1], (int) a[2]));
-                }
-                case "close" -> {
-                    process.close((int) a[0]);
-                    result(0);
-                }
-                case "read" -> {
-                    byte[] data = process.read((int) a[0], (int) Math.min(Math.max(a[2], 0), MAX_BUFFER));
-                    if (data.length > 0) {
-                        write(a[1], data);
-                    }
-                    result(data.length);
-                }
-                case "write" -> {
-                    if (a[2] < 0 || a[2] > MAX_BUFFER) {
-                        throw new PosixException(Errno.EINVAL);
-                    }
-                    result(process.write((int) a[0], read(a[1], (int) a[2])));
-                }
-                case "lseek" -> result(process.lseek((int) a[0], a[1], (int) a[2]));
-                case "ftruncate" -> {
-                    process.ftruncate((int) a[0], a[1]);
-                    result(0);
-                }
-                case "fsync", "fdatasync" -> {
-                    process.fsync((int) a[0]);
-                    result(0);
-                }
-                case "stat64" -> statResult(process.stat(path(a[0])), a[1]);
-                case "lstat64" -> statResult(process.lstat(path(a[0])), a[1]);
-                case "fstat64" -> statResult(process.fstat((int) a[0]), a[1]);
-                case "access" -> {
-                    process.access(path(a[0]), (int) a[1]);
-                    result(0);
-                }
-                case "isatty" -> {
-                    process.isatty((int) a[0]);
-                    result(1);
-                }
-                case "getcwd" -> {
-                    byte[] cwd = cString(process.getcwd());
-                    if (a[1] < cwd.length) {
-                        throw new PosixException(Errno.ERANGE);
-                    }
-                    write(a[0], cwd);
-                    pointer(a[0]);
-                }
-                case "chdir" -> {
-                    process.chdir(path(a[0]));
-                    result(0);
-                }
-                case "mkdir" -> {
-                    process.mkdir(path(a[0]), (int) a[1]);
-                    result(0);
-                }
-                case "rmdir" -> {
-                    process.rmdir(path(a[0]));
-                    result(0);
-                }
-                case "unlink" -> {
-                    byte[] path = path(a[0]);
-                    refuseBytecodeCache(path, true);
-                    process.unlink(path);
-                    result(0);
-                }
-                case "rename" -> {
-                    process.rename(path(a[0]), path(a[1]));
-                    result(0);
-                }
-                case "chmod" -> {
-                    process.chmod(path(a[0]), (int) a[1]);
-                    result(0);
-                }
-                case "utime", "utimes" -> {
-                    byte[] p = path(a[0]);
-                    double now = now();
-                    process.utime(p, now, now);
-                    result(0);
-                }
-                case "readlink" -> {
-                    byte[] target = process.readlink(path(a[0]));
-                    int n = (int) Math.min(target.length, Math.max(a[2], 0));
-                    write(a[1], java.util.Arrays.copyOf(target, n));
-                    result(n);
-                }
-                case "symlink" -> {
-                    process.symlink(path(a[0]), path(a[1]));
-                    result(0);
-                }
-                case "umask" -> result(process.umask((int) a[0]));
-                case "opendir" -> {
-                    List<String> names = process.listdir(path(a[0]));
-                    long dir = malloc(new byte[DIRENT_SIZE]);
-                    directories.put(dir, new Directory(names, new int[1]));
-                    pointer(dir);
-                }
-                case "readdir" -> {
-                    Directory d = directories.get(a[0]);
-                    if (d == null) {
-                        throw new PosixException(Errno.EBADF);
-                    }
-                    if (d.next()[0] >= d.names().size()) {
-                        pointer(0);
-                    } else {
-                        write(a[0], dirent(d.names().get(d.next()[0]++)));
-                        pointer(a[0]);
-                    }
-                }
-                case "closedir" -> {
-                    if (directories.remove(a[0]) == null) {
-                        throw new PosixException(Errno.EBADF);
-                    }
-                    free(a[0]);
-                    result(0);
-                }
-                case "gettimeofday" -> {
-                    long micros = System.currentTimeMillis() * 1000;
-                    if (a[0] != 0) {
-                        write(a[0], words(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000)));
-                    }
-                    result(0);
-                }
-                case "time" -> {
-                    long seconds = System.currentTimeMillis() / 1000;
-                    if (a[0] != 0) {
-                        write(a[0], words(seconds));
-                    }
-                    result(seconds);
-                }
-                case "clock_gettime" -> {
-                    long nanos = switch ((int) a[0]) {
-                        case 0 -> System.currentTimeMillis() * 1_000_000;
-                        case 1, 4, 7 -> System.nanoTime() - startNanos;
-                        case 2, 3 -> (long) (clock() * 1e9);
-                        default -> throw new PosixException(Errno.EINVAL);
-                    };
-                    write(a[1], words(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)));
-                    result(0);
-                }
-                case "clock_getres" -> {
-                    if (a[1] != 0) {
-                        write(a[1], words(0, 1));
-                    }
-                    result(0);
-                }
-                case "getenv", "ctermid", "getlogin", "ttyname", "ctime" -> {
-                    if (c.name().equals("ttyname")) {
-                        throw new PosixException(Errno.ENOTTY);
-                    }
-                    pointer(0);
-                }
-                case "get_environ" -> pointer(malloc(new byte[8]));
-                case "_pypy_init_home" -> pointer(malloc(cString(home)));
-                case "_pypy_init_free" -> {
-                    free(a[0]);
-                    result(0);
-                }
-                case "pypy__allow_attach", "sync", "tzset" -> result(0);
-                case "getuid", "geteuid" -> result(process.uid());
-                case "getgid", "getegid" -> result(process.gid());
-                case "getpid", "getpgrp", "getpgid", "getsid" -> result(PID);
-                case "getppid" -> result(1);
-                case "getgroups", "rpy_get_inheritable", "rpy_set_inheritable", "sched_yield" -> result(0);
-                case "rpy_cpu_count" -> result(1);
-                case "getresuid", "getresgid" -> {
-                    long id = c.name().equals("getresuid") ? process.uid() : process.gid();
-                    for (int i = 0; i < 3; i++) {
-                        write(a[i], int32(id));
-                    }
-                    result(0);
-                }
-                case "sysconf" -> result(switch ((int) a[0]) {
-                    case 2 -> 100;        // _SC_CLK_TCK
-                    case 30 -> 4096;      // _SC_PAGESIZE
-                    case 84 -> 1;         // _SC_NPROCESSORS_ONLN
-                    default -> throw new PosixException(Errno.EINVAL);
-                });
-                case "uname", "fcntl", "getrusage", "times", "getloadavg", "statvfs", "fstatvfs",
-                     "clock_settime", "fpathconf", "pathconf", "confstr", "fchmod", "fileno" ->
-                        throw new PosixException(Errno.ENOSYS);
-                case "tcgetpgrp" -> throw new PosixException(Errno.ENOTTY);
-                default -> {
-                    deny(c.name());
-                    throw new PosixException(Errno.EPERM);
-                }
+            Handler handler = handlers.get(c.name());
+            if (handler == null) {
+                deny(c.name());
+                throw new PosixException(Errno.EPERM);
             }
+            handler.answer(c.args());
         } catch (PosixException e) {
             error(c, e.errno());
         }
         return true;
+    }
+
+    private void open(long[] a) throws IOException, PosixException {
+        byte[] path = path(a[0]);
+        refuseBytecodeCache(path, (a[1] & (VirtualProcess.O_ACCMODE | VirtualProcess.O_CREAT)) != 0);
+        result(process.open(path, (int) a[1], (int) a[2]));
+    }
+
+    private void read(long[] a) throws IOException, PosixException {
+        byte[] data = process.read((int) a[0], (int) Math.min(Math.max(a[2], 0), MAX_BUFFER));
+        if (data.length > 0) {
+            write(a[1], data);
+        }
+        result(data.length);
+    }
+
+    private void write(long[] a) throws IOException, PosixException {
+        if (a[2] < 0 || a[2] > MAX_BUFFER) {
+            throw new PosixException(Errno.EINVAL);
+        }
+        result(process.write((int) a[0], read(a[1], (int) a[2])));
+    }
+
+    private void getcwd(long[] a) throws IOException, PosixException {
+        byte[] cwd = cString(process.getcwd());
+        if (a[1] < cwd.length) {
+            throw new PosixException(Errno.ERANGE);
+        }
+        write(a[0], cwd);
+        pointer(a[0]);
+    }
+
+    private void readlink(long[] a) throws IOException, PosixException {
+        byte[] target = process.readlink(path(a[0]));
+        int n = (int) Math.min(target.length, Math.max(a[2], 0));
+        write(a[1], java.util.Arrays.copyOf(target, n));
+        result(n);
+    }
+
+    private void opendir(long[] a) throws IOException, PosixException {
+        List<String> names = process.listdir(path(a[0]));
+        long dir = malloc(new byte[DIRENT_SIZE]);
+        directories.put(dir, new Directory(names, new int[1]));
+        pointer(dir);
+    }
+
+    private void readdir(long[] a) throws IOException, PosixException {
+        Directory d = directories.get(a[0]);
+        if (d == null) {
+            throw new PosixException(Errno.EBADF);
+        }
+        if (d.next()[0] >= d.names().size()) {
+            pointer(0);
+        } else {
+            write(a[0], dirent(d.names().get(d.next()[0]++)));
+            pointer(a[0]);
+        }
+    }
+
+    private void closedir(long[] a) throws IOException, PosixException {
+        if (directories.remove(a[0]) == null) {
+            throw new PosixException(Errno.EBADF);
+        }
+        free(a[0]);
+        result(0);
+    }
+
+    private void gettimeofday(long[] a) throws IOException {
+        long micros = System.currentTimeMillis() * 1000;
+        if (a[0] != 0) {
+            write(a[0], words(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000)));
+        }
+        result(0);
+    }
+
+    private void time(long[] a) throws IOException {
+        long seconds = System.currentTimeMillis() / 1000;
+        if (a[0] != 0) {
+            write(a[0], words(seconds));
+        }
+        result(seconds);
+    }
+
+    private void clockGettime(long[] a) throws IOException, PosixException {
+        long nanos = switch ((int) a[0]) {
+            case 0 -> System.currentTimeMillis() * 1_000_000;
+            case 1, 4, 7 -> System.nanoTime() - startNanos;
+            case 2, 3 -> (long) (clock() * 1e9);
+            default -> throw new PosixException(Errno.EINVAL);
+        };
+        write(a[1], words(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)));
+        result(0);
+    }
+
+    private void resIds(long[] a, long id) throws IOException {
+        for (int i = 0; i < 3; i++) {
+            write(a[i], int32(id));
+        }
+        result(0);
     }
 
     /** The C way to fail: errno, then -1 (or NULL for a pointer). */

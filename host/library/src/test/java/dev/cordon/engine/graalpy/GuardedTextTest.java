@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Guarded programs run from the guard's text (cordon/_guarded_text.py), which the host evaluates as a source
+ * Guarded programs run from the guard's text (_cordon_graalpy/guarded_text.py), which the host evaluates as a source
  * of its own: the same results, the same line numbers, the same refusals as the guarded tree, and the
  * marshalled code wherever the text cannot be written.
  */

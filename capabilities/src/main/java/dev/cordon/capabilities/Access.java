@@ -1,4 +1,4 @@
-package dev.cordon.capabilities.vfs;
+package dev.cordon.capabilities;
 
 /** Whether a mounted tree may be changed by the guest. */
 public enum Access {

@@ -1,6 +1,6 @@
 """The guarded form of a main program as source text, for the host to evaluate as a source of its own.
 
-The guard (cordon/_guard.py) rewrites a syntax tree. Compiled from the tree, or loaded from its marshalled
+The guard (_cordon_graalpy/guard.py) rewrites a syntax tree. Compiled from the tree, or loaded from its marshalled
 code, a program gets code objects of the one context that made them: the JIT compiles each context's copy of
 the program anew. A source the host evaluates is parsed once and its code shared by every context of the
 engine. So the rewritten tree is written back as text: the program's own text, with each node the guard added

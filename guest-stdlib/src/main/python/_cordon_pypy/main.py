@@ -9,59 +9,28 @@ in-process backend reports it. Works on Python 2.7 and on Python 3.
 import sys
 
 
-def _describe(exc_type, exc, tb, source, filename):
-    name = exc_type.__name__
-    module = getattr(exc_type, "__module__", "builtins")
-    if module not in ("builtins", "exceptions", "__main__"):
-        name = "%s.%s" % (module, name)
-    try:
-        message = str(exc)
-    except BaseException:
-        message = "<exception str() failed>"
-    try:
-        import linecache
-        import traceback
-        if source is not None:
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        frames = [f for f in traceback.extract_tb(tb) if f[0] != __file__ and not f[0].endswith("_pypy_main.py")]
-        text = "".join(traceback.format_list(frames))
-        if text:
-            text = "Traceback (most recent call last):\n" + text
-        text += "".join(traceback.format_exception_only(exc_type, exc))
-    except BaseException:
-        text = "%s: %s\n" % (name, message) if message else name + "\n"
-    return name, message, text
+def _apply_world(bridge):
+    """The guest's world, as on every backend (cordon._world): ids, uname, environment, and process
+    control refused with PermissionError, recorded in the audit trail.
 
-
-PROCESS_CALLS = ("system", "kill", "killpg", "execv", "execve", "fork", "forkpty", "spawnv", "spawnve",
-                 "popen", "popen2", "popen3", "popen4", "waitpid", "wait", "wait3", "wait4", "setsid",
-                 "setpgid", "setuid", "setgid", "seteuid", "setegid", "nice")
-
-
-def _deny_processes(bridge):
-    """Process control fails as on the in-process backend: PermissionError, recorded in the audit trail.
-
-    The controller refuses these calls with EPERM anyway; this makes the refusal the same exception
-    everywhere (os.system would otherwise return -1 on some builds instead of raising).
+    The controller refuses the system calls behind process control with EPERM anyway; this makes
+    the refusal the same exception everywhere (os.system would otherwise return -1 on some builds).
     """
-    import os
-    import posix
+    from cordon import _world
     try:
         refused = PermissionError
     except NameError:  # Python 2.7
         from cordon.gateway import PermissionError as refused
 
-    def make(name):
-        def refuse(*args, **kwargs):
+    def refuse(name):
+        def call(*args, **kwargs):
             bridge.deny("process", name, str(args[0])[:200] if args else "")
             raise refused(1, "Operation not permitted: process control is not available in the sandbox")
-        refuse.__name__ = name
-        return refuse
+        call.__name__ = name
+        return call
 
-    for name in PROCESS_CALLS:
-        for module in (posix, os):
-            if hasattr(module, name):
-                setattr(module, name, make(name))
+    import os  # imported first, so that its copies of the calls are replaced too
+    _world.apply(_world.parse(bridge.world()), refuse)
 
 
 def main():
@@ -71,13 +40,14 @@ def main():
         import struct
     except ImportError:
         # A build without the struct module cannot import json; a small one takes its place.
-        sys.path.insert(1, "/usr/lib/cordon/pypy-compat")
+        sys.path.insert(1, "/usr/lib/cordon/_cordon_pypy/compat")
     import cordon
-    from cordon import _device
-    bridge = _device.DeviceBridge()
+    from cordon._describe import describe
+    from _cordon_pypy import device
+    bridge = device.DeviceBridge()
     cordon._bridge = bridge
     cordon.params = cordon._json().loads(bridge.params())
-    _deny_processes(bridge)
+    _apply_world(bridge)
     filename = bridge.source_name()
     fd = open("/dev/cordon/code", "rb")
     try:
@@ -109,7 +79,7 @@ def main():
             # What the code kept is what filled the heap: let it go before describing the error.
             main_module.__dict__.clear()
             tb = None
-        bridge.error(*_describe(exc_type, exc, tb, source, filename))
+        bridge.error(*describe(exc_type, exc, tb, source, filename))
         status = 1
     try:
         sys.stdout.flush()

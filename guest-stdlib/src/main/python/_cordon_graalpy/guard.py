@@ -570,12 +570,12 @@ def compile_guarded(source, filename, mode="exec", flags=0, dont_inherit=False, 
 
 def program(source, filename):
     """The guarded form of a main program for the host to keep and run in other contexts: its text where
-    cordon/_guarded_text.py can write it (the host then evaluates it as a source, whose code the engine shares
+    _cordon_graalpy/guarded_text.py can write it (the host then evaluates it as a source, whose code the engine shares
     between contexts), else its code, marshalled (bytes)."""
     if _type(source) is not _str or _len(source) > MAX_SOURCE or _is_library_module(source, filename):
         return marshal.dumps(compile_guarded(source, filename, "exec", 0, True))
     tree = _compile(source, filename, "exec", ast.PyCF_ONLY_AST, True)
-    from cordon import _guarded_text
+    from _cordon_graalpy import guarded_text as _guarded_text
     before = _guarded_text.originals(tree)
     rewrite(tree)
     text = _guarded_text.write(source, before, tree, _compile, filename)

@@ -1,4 +1,4 @@
-package dev.cordon.capabilities.vfs;
+package dev.cordon.capabilities;
 
 /**
  * How much one principal may keep in its writable {@code /tmp}: the sum of the sizes of its files, and the

@@ -1,22 +1,31 @@
-"""Runs once in every fresh sandbox before the guest's code.
+"""Runs once in every fresh GraalPy context before the guest's code.
 
 GraalPy denies processes, sockets, threads and signals by permission, but several of those
 denials reach Python as internal host errors that guest code cannot catch. Here the entry
 points are replaced, before any module that copies them is imported, with functions that
 raise the exception a real operating system would (PermissionError for a forbidden process,
 socket or signal; RuntimeError for a thread, as CPython does when none can be started) and
-record the denial in the call's audit trail. Code that reaches an original entry point some
-other way still gets no authority: the host turns the internal error into a clean result.
+record the denial in the call's audit trail. The guest's identity, uname, environment and the
+process calls it may not make come from the host's one definition of its world (cordon._world).
+Code that reaches an original entry point some other way still gets no authority: the host turns
+the internal error into a clean result.
 """
 
 import sys
 
-# Tracebacks the host receives show at most this many frames, the innermost.
-MAX_FRAMES = 100
+
+class Handles(object):
+    """What the host keeps of a booted context: the functions it calls, by name."""
+    __slots__ = ("describe", "flush_files", "start_call", "compile_guarded", "run_compiled", "run_guarded")
+
+    def __init__(self, **handles):
+        for name, value in handles.items():
+            setattr(self, name, value)
 
 
 def install(bridge):
     import cordon
+    from cordon import _world
     cordon._bridge = bridge
 
     def deny(category, action, target=""):
@@ -30,32 +39,13 @@ def install(bridge):
         refuse.__qualname__ = action
         return refuse
 
-    # Processes: os.system, os.kill, the exec and spawn families, subprocess (via _posixsubprocess).
+    # The world: ids, uname, processors, environment, and process control refused.
+    world = _world.parse(bridge.world())
+    _world.apply(world, lambda name: permission_error("process", name, "process control"))
     import posix
-    for name in ("system", "kill", "killpg", "execv", "execve", "fork", "forkpty", "posix_spawn",
-                 "posix_spawnp", "spawnv", "spawnve", "popen", "waitpid", "wait", "wait3", "wait4",
-                 "setsid", "setpgid", "setuid", "setgid", "seteuid", "setegid", "nice", "pidfd_open"):
-        if hasattr(posix, name):
-            setattr(posix, name, permission_error("process", name, "process control"))
     # No fork ever happens, so fork hooks (threading registers one on import) have nothing to do.
     if hasattr(posix, "register_at_fork"):
         posix.register_at_fork = lambda **hooks: None
-    # An empty environment: os.environ is built from posix.environ on first import of os.
-    posix.environ.clear()
-    # A virtual identity: the host's pid, user, kernel and processor count are none of the guest's business.
-    identity = {"getpid": 2, "getppid": 1, "getuid": 1000, "geteuid": 1000, "getgid": 1000, "getegid": 1000,
-                "getpgrp": 2, "getsid": 2, "getpgid": 2}
-    for name, value in identity.items():
-        if hasattr(posix, name):
-            setattr(posix, name, (lambda v: lambda *args: v)(value))
-    if hasattr(posix, "uname"):
-        uname = posix.uname()
-        fake = type(uname)(("Linux", "sandbox", "0", "#1 Cordon", uname.machine))
-        posix.uname = lambda: fake
-    if hasattr(posix, "cpu_count"):
-        posix.cpu_count = lambda: 1
-    if hasattr(posix, "sched_getaffinity"):
-        posix.sched_getaffinity = lambda pid: {0}
     try:
         import _posixsubprocess
         _posixsubprocess.fork_exec = permission_error("process", "fork_exec", "process creation")
@@ -81,6 +71,7 @@ def install(bridge):
         socket.__module__ = "_socket"
         _socket.socket = socket
         _socket.SocketType = socket
+        _socket.gethostname = lambda: world["hostname"]
     except ImportError:
         pass
 
@@ -117,10 +108,13 @@ def install(bridge):
 
     _guard_builtins()
     _json_numbers_in_scanner()
-    from cordon import _guard
-    _guard.install(bridge.monotonic)
-    return [describe, _track_open_files(), _call_starter(cordon.__dict__, _guard.set_limits), _guard.program,
-            _guard.run_marshalled, _guard.run]
+    from _cordon_graalpy import guard
+    guard.install(bridge.monotonic)
+    return Handles(describe=describe, flush_files=_track_open_files(),
+                   start_call=_call_starter(cordon.__dict__, guard.set_limits), compile_guarded=guard.program,
+                   run_compiled=guard.run_marshalled, run_guarded=guard.run)
+
+
 
 
 def _call_starter(cordon_globals, set_limits):
@@ -228,7 +222,7 @@ def _guard_builtins():
     """
     import builtins
     # GraalPy's len() of a range stops at 2**31, so lengths and ends are computed.
-    from cordon._guard import _range_length as length
+    from _cordon_graalpy.guard import _range_length as length
     original_sum, original_min, original_max, original_all = builtins.sum, builtins.min, builtins.max, builtins.all
 
     def sum(iterable, /, start=0):
@@ -264,48 +258,7 @@ def _guard_builtins():
 
 
 def describe(exc, source=None, filename=None, guarded=None):
-    """[type name, str(exc), traceback text] for an exception that escaped the guest's code.
-
-    The host calls this with the exception object, and the guest's source and its name so that
-    the traceback can quote its lines; and, when the guard's text ran in the source's place
-    (cordon/_guarded_text.py), that text: its lines have the source's numbers, but the columns of
-    a line the guard changed are not the source's, so that line gets no column marks. Frames of this module are left out, so a refused
-    os.system shows the guest's call and not Cordon's refusal function. Type names follow
-    Python's traceback: qualified by module, except for builtins and __main__.
-    """
-    cls = type(exc)
-    module = getattr(cls, "__module__", "builtins")
-    name = cls.__qualname__ if module in ("builtins", "__main__") else "%s.%s" % (module, cls.__qualname__)
-    try:
-        message = str(exc)
-    except BaseException:
-        message = "<exception str() failed>"
-    try:
-        import linecache
-        import traceback
-        if source is not None and filename:
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        # A runaway recursion leaves thousands of frames; the innermost ones are what matter.
-        depth = 0
-        tb = exc.__traceback__
-        while tb is not None:
-            depth += 1
-            tb = tb.tb_next
-        from cordon import _guard
-        frames = [f for f in traceback.extract_tb(exc.__traceback__, limit=-MAX_FRAMES)
-                  if f.filename != __file__ and f.filename != _guard.__file__]
-        if guarded is not None and source is not None:
-            own, rewritten = source.split("\n"), guarded.split("\n")
-            for f in frames:
-                n = f.lineno
-                if f.filename == filename and n and (n > len(own) or n > len(rewritten) or own[n - 1] != rewritten[n - 1]):
-                    f.colno = f.end_colno = None
-        text = "".join(traceback.format_list(frames))
-        if depth > MAX_FRAMES:
-            text = "  [%d earlier frames not shown]\n" % (depth - MAX_FRAMES) + text
-        if text:
-            text = "Traceback (most recent call last):\n" + text
-        text += "".join(traceback.format_exception_only(cls, exc))
-    except BaseException:
-        text = "%s: %s\n" % (name, message) if message else name + "\n"
-    return [name, message, text]
+    """[type name, str(exc), traceback text] for an exception that escaped the guest's code
+    (cordon._describe, the same on every backend)."""
+    from cordon._describe import describe as describe_exception
+    return describe_exception(type(exc), exc, exc.__traceback__, source, filename, guarded)
