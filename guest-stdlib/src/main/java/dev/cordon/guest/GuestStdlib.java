@@ -32,7 +32,8 @@ public final class GuestStdlib {
      * @throws UncheckedIOException if the resources cannot be read
      */
     public static Map<String, byte[]> files() {
-        URL marker = GuestStdlib.class.getClassLoader().getResource(MARKER);
+        // Class.getResource finds the module's own resources, encapsulated or not, on either path.
+        URL marker = GuestStdlib.class.getResource("/" + MARKER);
         if (marker == null) {
             throw new IllegalStateException("the guest stdlib is missing from the class path (" + MARKER + ")");
         }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +22,7 @@ final class CallRunner {
 
     final Engine engine;
     final CallCapabilities capabilities;
-    final ThreadPoolExecutor guests;
+    final GuestPool guests;
     final Watchdog watchdog;
     final HeapView heapGuard;
     final Ticker ticker;
@@ -33,7 +32,7 @@ final class CallRunner {
     private volatile long handledCollection;
     private volatile boolean closed;
 
-    CallRunner(Engine engine, CallCapabilities capabilities, ThreadPoolExecutor guests, Watchdog watchdog,
+    CallRunner(Engine engine, CallCapabilities capabilities, GuestPool guests, Watchdog watchdog,
                HeapView heapGuard, Ticker ticker, ThreadMeter meter, Duration grace) {
         this.engine = engine;
         this.capabilities = capabilities;
@@ -79,7 +78,7 @@ final class CallRunner {
 
     /** Guest threads at work now, including those still draining after their call returned at a limit. */
     int activeGuestThreads() {
-        return guests.getActiveCount();
+        return guests.busy();
     }
 
     /**

@@ -21,12 +21,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The entry point: runs untrusted Python with the capabilities each call grants.
@@ -55,11 +49,7 @@ public final class Cordon implements AutoCloseable {
     private Cordon(Builder b) {
         this.backend = b.backend;
         this.defaultLimits = b.defaultLimits;
-        ThreadPoolExecutor guests = new ThreadPoolExecutor(b.maxConcurrentRuns, b.maxConcurrentRuns, 30,
-                TimeUnit.SECONDS,
-                b.maxQueuedRuns == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(b.maxQueuedRuns),
-                new GuestThreads());
-        guests.allowCoreThreadTimeOut(true);
+        GuestPool guests = new GuestPool(b.maxConcurrentRuns, b.maxQueuedRuns);
         CallRunner[] self = new CallRunner[1];
         Engine engine = Engines.start(b.backend, GuestWorld.DEFAULT, b.preparedContexts,
                 () -> self[0] != null && self[0].busy());
@@ -132,27 +122,22 @@ public final class Cordon implements AutoCloseable {
         return runner.activeGuestThreads();
     }
 
+    /**
+     * Waits until no guest thread is at work (draining ones included) and no call is queued, for a clean
+     * shutdown or a measurement that must start from rest.
+     *
+     * @return false if {@code timeout} passed first
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        return runner.guests.awaitIdle(timeout);
+    }
+
     /** Stops accepting calls, cancels running ones and releases the engine. */
     @Override
     public void close() {
         if (!runner.closed()) {
             runner.close();
-        }
-    }
-
-    /**
-     * Guest code runs on platform threads, never on virtual threads (a GraalVM bug disables CPU limits
-     * after one run on a virtual thread). GraalPy turns a Java stack overflow into RecursionError, so the
-     * stack size bounds how deep a runaway recursion goes before it ends.
-     */
-    private static final class GuestThreads implements ThreadFactory {
-        private final AtomicInteger next = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(null, r, "cordon-guest-" + next.incrementAndGet(), 16L << 20);
-            t.setDaemon(true);
-            return t;
         }
     }
 

@@ -65,7 +65,7 @@ final class GuestCall {
                 runner.guests.execute(this::runOnGuestThread);
             } catch (RejectedExecutionException e) {
                 return ExecutionResult.rejected(runner.closed() ? "this Cordon is closed"
-                        : "too many calls at once: " + runner.guests.getActiveCount() + " running and "
+                        : "too many calls at once: " + runner.guests.busy() + " running and "
                         + runner.guests.getQueue().size() + " waiting");
             }
             try {

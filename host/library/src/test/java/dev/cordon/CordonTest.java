@@ -225,22 +225,38 @@ class CordonTest {
 
     @Test
     void callsBeyondTheQueueAreRejected() throws Exception {
+        // The busy call holds the only slot while its guest waits for stdin, which the test holds back.
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.io.InputStream held = new java.io.InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                return read(new byte[1], 0, 1);
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                reading.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return -1;
+            }
+        };
         try (Cordon small = Cordon.builder().maxConcurrentRuns(1).maxQueuedRuns(0).build()) {
-            Thread busy = new Thread(() -> small.run(Execution.builder().code("import time\ntime.sleep(5)").build()));
-            busy.start();
-            // The busy call must hold the only slot first; otherwise it is the one turned away.
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (small.activeGuestThreads() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            ExecutionResult r = null;
-            for (int i = 0; i < 200 && (r == null || r.status() != Status.REJECTED); i++) {
-                Thread.sleep(20);
-                r = small.run(Execution.builder().code("print(1)").build());
-            }
+            java.util.concurrent.CompletableFuture<ExecutionResult> busy = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> small.run(Execution.builder().code("import sys\nprint(len(sys.stdin.read()))")
+                            .stdin(held).build()));
+            assertThat(reading.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            ExecutionResult r = small.run(Execution.builder().code("print(1)").build());
             assertThat(r.status()).isEqualTo(Status.REJECTED);
-            assertThat(r.error().message()).contains("too many calls");
-            busy.join();
+            assertThat(r.error().message()).isEqualTo("too many calls at once: 1 running and 0 waiting");
+            release.countDown();
+            assertThat(busy.get(60, java.util.concurrent.TimeUnit.SECONDS).stdout()).isEqualTo("0\n");
+            assertThat(small.awaitIdle(java.time.Duration.ofSeconds(30))).isTrue();
+            assertThat(small.run(Execution.builder().code("print(1)").build()).status()).isEqualTo(Status.OK);
         }
     }
 

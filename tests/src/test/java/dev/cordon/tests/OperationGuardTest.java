@@ -359,10 +359,7 @@ class OperationGuardTest {
                 .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(2)).build()).build());
         assertThat(r.status()).isEqualTo(Status.TIMEOUT);
         // Not only the caller's result: the guest's thread itself ends (without the check it ran for minutes).
-        long until = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-        while (SharedCordon.get().activeGuestThreads() > 0 && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
+        assertThat(SharedCordon.get().awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
         assertThat(SharedCordon.get().activeGuestThreads()).isZero();
     }
 

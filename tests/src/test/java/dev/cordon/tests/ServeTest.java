@@ -265,6 +265,7 @@ class ServeTest {
         long alone = median(IntStream.range(0, 8).mapToLong(i -> timed(bob, small)).toArray());
         CordonClient mallory = new CordonClient(server.uri(), MALLORY);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch spinning = new java.util.concurrent.CountDownLatch(2);
         List<CompletableFuture<Void>> hostile = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             hostile.add(CompletableFuture.runAsync(() -> {
@@ -272,13 +273,15 @@ class ServeTest {
                     try {
                         assertThat(mallory.run(CordonClient.request("while True:\n    try:\n        pass\n"
                                 + "    except BaseException:\n        pass")).status()).isEqualTo(Status.TIMEOUT);
+                        spinning.countDown();
                     } catch (IOException | InterruptedException e) {
                         throw new IllegalStateException(e);
                     }
                 }
             }));
         }
-        Thread.sleep(500);
+        // Each hostile client has had one run stopped and is into its next: measure from here.
+        assertThat(spinning.await(60, TimeUnit.SECONDS)).isTrue();
         long[] beside = IntStream.range(0, 8).mapToLong(i -> timed(bob, small)).toArray();
         stop.set(true);
         hostile.forEach(CompletableFuture::join);

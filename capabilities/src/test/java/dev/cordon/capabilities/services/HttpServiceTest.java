@@ -23,6 +23,7 @@ class HttpServiceTest {
 
     static HttpServer server;
     static String base;
+    static final java.util.concurrent.CountDownLatch HELD = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeAll
     static void start() throws Exception {
@@ -33,8 +34,9 @@ class HttpServiceTest {
             if (path.startsWith("/api/big")) {
                 body = new byte[100_000];
             } else if (path.startsWith("/api/slow")) {
+                // An upstream that answers only when the test is over: the service's own timeout must end the call.
                 try {
-                    Thread.sleep(3_000);
+                    HELD.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -65,6 +67,7 @@ class HttpServiceTest {
 
     @AfterAll
     static void stop() {
+        HELD.countDown();
         server.stop(0);
     }
 

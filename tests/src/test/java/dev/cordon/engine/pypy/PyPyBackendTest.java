@@ -290,11 +290,12 @@ class PyPyBackendTest {
         awaitDead(Long.parseLong(Files.readString(dir.resolve("pid")).strip()));
     }
 
-    private static void awaitDead(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            assertThat(System.nanoTime()).as("process " + pid + " still alive").isLessThan(deadline);
-            Thread.sleep(20);
+    private static void awaitDead(long pid) throws Exception {
+        java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isPresent()) {
+            // onExit completes when the process has ended; a process that lingers fails the wait.
+            process.get().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
         }
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("process " + pid + " alive").isFalse();
     }
 }

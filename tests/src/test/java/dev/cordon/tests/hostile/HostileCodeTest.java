@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -84,22 +87,14 @@ class HostileCodeTest {
     void endsAsExpectedOnTimeAndTheNextRunIsFine(HostilePrograms.Program p) throws Exception {
         settle();
         AtomicLong peak = new AtomicLong();
-        AtomicBoolean sampling = new AtomicBoolean(true);
-        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-            while (sampling.get()) {
-                peak.accumulateAndGet(MEMORY.getHeapMemoryUsage().getUsed(), Math::max);
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(MEMORY.getHeapMemoryUsage().getUsed(), Math::max),
+                0, 5, TimeUnit.MILLISECONDS);
         long start = System.nanoTime();
         ExecutionResult r = cordon.run(execution(p));
         long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-        sampling.set(false);
-        sampler.join();
+        sampler.shutdownNow();
+        sampler.awaitTermination(10, TimeUnit.SECONDS);
         long guestMillis = elapsedMillis - r.usage().prepareMillis();
         ROWS.put(p.name(), "| `" + p.name() + "` | " + r.status() + " | " + (r.error() == null ? "" : r.error().type())
                 + " | " + guestMillis + " ms | " + (peak.get() >> 20) + " MB |\n");
@@ -162,10 +157,7 @@ class HostileCodeTest {
      * program is measured on its own; the draining itself is what the concurrent test exercises.
      */
     private static void settle() throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (cordon.activeGuestThreads() > 0 && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
+        cordon.awaitIdle(Duration.ofSeconds(10));
         System.gc();
     }
 
