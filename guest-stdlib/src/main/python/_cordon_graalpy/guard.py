@@ -27,7 +27,7 @@ the process never sees the allocation. A count that comes from ``__index__`` (gu
 answer differently each time) is read once and that int is what the operation gets. Everything else
 runs unchanged. The price: in a function, a product tests whether an operand is exactly a float and
 then multiplies inline (numeric code stays call-free); elsewhere, and for powers and shifts of values
-held in variables, a call per operation (README, "Performance"). What this cannot see (a dunder method fetched
+held in variables, a call per operation (docs/performance.md). What this cannot see (a dunder method fetched
 with ``getattr`` from a string, a guest that rebinds the ``__cordon_*`` builtins by a computed
 name) is still bounded by the governor: a result at the deadline, the heap guard, admission control.
 """
@@ -54,8 +54,8 @@ _limit = [1 << 30]
 # When the call's wall time is over, on the monotonic clock; handlers refuse to run after it.
 _deadline = [float("inf")]
 # The host's monotonic clock in seconds, given by install(). Importing time would bring GraalPy's
-# _polyglot_time and polyglot modules into every context, whose code is compiled anew in each (README,
-# "What limits the targets not met").
+# _polyglot_time and polyglot modules into every context, whose code is compiled anew in each
+# (docs/performance-log.md).
 _monotonic = None
 
 _compile = builtins.compile

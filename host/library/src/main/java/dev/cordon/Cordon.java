@@ -262,7 +262,7 @@ public final class Cordon implements AutoCloseable {
          * takes a prepared context when one is ready, so its latency does not include GraalPy's start-up;
          * each serves one call only and is closed after it. Preparing costs the same CPU as booting on
          * demand, done while the process has spare time, and each idle context holds some heap (see the
-         * README's performance section): worth it for servers, not for a one-shot command.
+         * docs/performance.md): worth it for servers, not for a one-shot command.
          */
         public Builder preparedContexts(int n) {
             if (n < 0) {

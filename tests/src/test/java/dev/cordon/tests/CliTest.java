@@ -132,8 +132,21 @@ class CliTest {
     void benchPrintsItsFiguresAsJsonWithTheirBaselines() throws Exception {
         Run r = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
-        JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
-        assertThat(figures).hasSize(6);
+        JsonNode report = new ObjectMapper().readTree(r.out());
+        JsonNode figures = report.path("figures");
+        // Six figures, and two more for the PyPy sandbox backend when a binary is configured.
+        String pypy = System.getenv(dev.cordon.Backend.PYPY_VARIABLE);
+        assertThat(figures).hasSize(pypy == null || pypy.isBlank() ? 6 : 8);
+        // The baseline is the real interpreter, resolved once, never a version manager's shell script.
+        String python = report.path("python3").asText();
+        assertThat(python).contains("(CPython 3.");
+        Path interpreter = Path.of(python.substring(0, python.indexOf(" (")));
+        assertThat(Files.isExecutable(interpreter)).as(python).isTrue();
+        byte[] head = new byte[2];
+        try (java.io.InputStream in = Files.newInputStream(interpreter)) {
+            assertThat(in.read(head)).isEqualTo(2);
+        }
+        assertThat(new String(head, java.nio.charset.StandardCharsets.ISO_8859_1)).as("a script").isNotEqualTo("#!");
         JsonNode prepared = figures.get(2);
         assertThat(prepared.path("name").asText()).isEqualTo("small run, fresh context prepared ahead, median");
         assertThat(prepared.path("unit").asText()).isEqualTo("ms");

@@ -348,7 +348,7 @@ final class BenchCommand implements Callable<Integer> {
      * {@link #throughputWarmup} seconds, then goes on, for at most {@link #throughputSettle} more, until the Truffle
      * compiler has settled ({@link #SETTLED_COMPILER_SHARE}). With a fresh context per run on 2 cores the JIT takes
      * minutes to compile the start-up code, each function first when it has run 400 times and again at 10,000
-     * (README, "What limited fresh-context throughput").
+     * (docs/performance-log.md).
      */
     private Rate sustained(int threads, java.util.function.IntConsumer work) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
@@ -432,8 +432,8 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * Each workload in a fresh context of its own, warmed up for {@link #computeWarmup} seconds and then timed
      * (best of five) in the same run, as CPython's process runs it; CPython's best of five on the same source.
-     * The JSON figure varies from run to run by a factor of up to 20 under GraalPy's JIT (README, "Known
-     * limits"); the other five are stable within tens of percent.
+     * The JSON figure varies from run to run by a factor of up to 20 under GraalPy's JIT (docs/performance.md,
+     * "Performance"); the other five are stable within tens of percent.
      */
     private void compute() throws Exception {
         String source = resource("workloads.py");
@@ -537,14 +537,48 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static String python(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("python3"));
+        return run(CPython.get().executable(), args);
+    }
+
+    private static String run(String executable, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(executable));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("python3 failed: " + out);
+            throw new IllegalStateException(executable + " failed: " + out);
         }
         return out;
+    }
+
+    /**
+     * The CPython every baseline runs: the real interpreter behind {@code python3} on the {@code PATH}, asked
+     * once for its {@code sys.executable}. A version manager's {@code python3} is a shell script that finds and
+     * re-executes the interpreter, about 330 ms per start on these machines against 25 to 35 ms for the
+     * interpreter itself, which would inflate every ratio against CPython.
+     */
+    record CPython(String executable, String version) {
+
+        private static CPython resolved;
+
+        static synchronized CPython get() throws IOException, InterruptedException {
+            if (resolved == null) {
+                String[] lines = run("python3", "-I", "-S", "-c",
+                        "import sys, platform; print(sys.executable); print(platform.python_implementation(), "
+                                + "platform.python_version())").strip().split("\n");
+                String executable = lines[0].strip();
+                if (executable.isEmpty() || !Files.isExecutable(Path.of(executable))) {
+                    throw new IllegalStateException("python3 names no interpreter it can be run as: '" + executable + "'");
+                }
+                resolved = new CPython(executable, lines[lines.length - 1].strip());
+            }
+            return resolved;
+        }
+
+        @Override
+        public String toString() {
+            return executable + " (" + version + ")";
+        }
     }
 
     private static String resource(String name) throws IOException {
@@ -558,6 +592,7 @@ final class BenchCommand implements Callable<Integer> {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
                     + ", Java " + Runtime.version() + ", JIT " + (jit() ? "on" : "off"));
+            o.put("python3", cpythonName());
             ArrayNode a = o.putArray("figures");
             for (Row r : rows) {
                 ObjectNode f = a.addObject();
@@ -577,12 +612,21 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(o);
             return;
         }
+        System.out.println("python3 in the baselines: " + cpythonName());
         System.out.printf("%-72s %12s  %-34s %s%n", "figure", "value", "baseline (same run)", "target");
         for (Row r : rows) {
             String baseline = r.baseline() == null ? "" : "%s %.2f %s (%.2fx)".formatted(r.baselineName(), r.baseline(),
                     r.unit(), r.baseline() / r.value());
             String target = r.target() == null ? "" : r.target() + (r.met() ? ": met" : ": NOT met");
             System.out.printf("%-72s %9.2f %-3s %-34s %s%n", r.name(), r.value(), r.unit(), baseline, target);
+        }
+    }
+
+    private static String cpythonName() {
+        try {
+            return CPython.get().toString();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return "unavailable (" + e.getMessage() + ")";
         }
     }
 

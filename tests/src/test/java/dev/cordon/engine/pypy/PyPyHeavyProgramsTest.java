@@ -20,10 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The programs of the hostile catalogue that GraalPy cannot hold in a shared heap (builtins that allocate
- * hundreds of megabytes in one uninterruptible step, a recursion that restarts itself; see the README's
+ * hundreds of megabytes in one uninterruptible step, a recursion that restarts itself; see docs/pypy.md's
  * known limits) on the PyPy sandbox backend, where they run in their own process: each ends at its limit or
  * with the interpreter's own MemoryError, on time, without growing this JVM's heap, and the next run works.
- * Needs {@code CORDON_PYPY_SANDBOX}; prints a table for the README.
+ * Needs {@code CORDON_PYPY_SANDBOX}; prints the table of docs/pypy.md.
  */
 @Timeout(600)
 class PyPyHeavyProgramsTest {

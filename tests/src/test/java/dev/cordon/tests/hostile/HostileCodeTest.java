@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every hostile program of the catalogue ends with its exact status and error type, no later than its
  * deadline plus 100 ms, and the next run succeeds. Then several of them run at once beside a well-behaved
  * tenant whose runs must all succeed. The test JVM runs at -Xmx1g (see this module's pom), and the table it
- * writes to target/hostile-report.md is the one in the README.
+ * writes to target/hostile-report.md is the one in docs/security.md.
  */
 class HostileCodeTest {
 

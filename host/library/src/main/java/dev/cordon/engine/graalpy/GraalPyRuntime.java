@@ -66,7 +66,7 @@ final class GraalPyRuntime implements AutoCloseable {
     /**
      * The standard-library modules the guard imports at boot, shared the same way from the language home's
      * files: GraalPy would unmarshal its frozen copy of each in every context, and the JIT compiled the code of
-     * each such copy anew (README, "What limited fresh-context throughput"). Loaded before {@link #SHARED_MODULES}.
+     * each such copy anew (docs/performance-log.md). Loaded before {@link #SHARED_MODULES}.
      */
     static final List<String> SHARED_STDLIB = List.of("operator");
 
