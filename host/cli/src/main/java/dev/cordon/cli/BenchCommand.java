@@ -94,41 +94,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
     boolean json;
 
-    /** Times each call on its own with perf_counter_ns, so the median is of single round trips. */
-    private static final String GATEWAY = """
-            import time, cordon
-            from cordon import gateway
 
-            def plain(op):
-                return None
-
-            def timed(f, n, clock=time.perf_counter_ns):
-                out = []
-                for _ in range(n):
-                    a = clock()
-                    f('op')
-                    b = clock()
-                    out.append(b - a)
-                out.sort()
-                return {'median': out[n // 2], 'p90': out[n * 9 // 10], 'p99': out[n * 99 // 100]}
-
-            def loop(f, n):
-                for _ in range(n):
-                    f('op')
-
-            def main(p):
-                call = gateway.connect('noop').call
-                for _ in range(10):
-                    loop(call, p['warmup'] // 10)
-                    loop(plain, p['warmup'] // 10)
-                    timed(call, p['samples'] // 10)
-                    timed(plain, p['samples'] // 10)
-                cordon.result({'gateway': timed(call, p['samples']), 'plain': timed(plain, p['samples'])})
-
-            main(cordon.params)
-            """;
-
-    static final String SMALL = "x = sum(i * i for i in range(100))\nprint('small run', x)";
+    /** The default small run ({@code small.py}): a sum over a generator and a print. */
+    static final String SMALL = resourceText("small.py");
+    /** The gateway bench's program ({@code gateway.py}). */
+    private static final String GATEWAY = resourceText("gateway.py");
     private static final Limits LONG = Limits.builder().wallTime(Duration.ofMinutes(10)).build();
 
     private final List<Row> rows = new ArrayList<>();
@@ -578,6 +548,14 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public String toString() {
             return executable + " (" + version + ")";
+        }
+    }
+
+    private static String resourceText(String name) {
+        try {
+            return resource(name);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -12,6 +12,7 @@ import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
 
 import java.io.IOException;
@@ -120,11 +121,11 @@ final class GraalPyRuntime implements AutoCloseable {
             builder.logHandler(new QuietLogHandler());
         }
         this.engine = builder.build();
-        Layout layout = discoverLayout(engine);
+        Map<String, byte[]> files = GuestStdlib.files();
+        Layout layout = discoverLayout(engine, text(files, "_cordon_graalpy/layout.py"));
         this.languageHome = new HostTree(Path.of(layout.home));
         this.coreHome = HOME + "/" + layout.core;
         this.stdlibHome = HOME + "/" + layout.stdlib;
-        Map<String, byte[]> files = GuestStdlib.files();
         this.guestStdlib = new MemoryTree(files, Instant.now());
         this.boot = Source.newBuilder("python", text(files, "_cordon_graalpy/start.py"), "<cordon-boot>")
                 .cached(true).buildLiteral();
@@ -212,13 +213,14 @@ final class GraalPyRuntime implements AutoCloseable {
      * Asks GraalPy once, in a context with no filesystem at all, where its home was extracted and how it
      * is laid out; the guests then see that directory at {@link #HOME}.
      */
-    private static Layout discoverLayout(Engine engine) {
+    private static Layout discoverLayout(Engine engine, String question) {
         try (Context probe = Context.newBuilder("python").engine(engine)
                 .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream())
                 .allowIO(IOAccess.NONE).build()) {
-            String home = probe.eval("python", "__graalpython__.home").asString();
-            String core = probe.eval("python", "__graalpython__.core_home").asString();
-            String stdlib = probe.eval("python", "__graalpython__.stdlib_home").asString();
+            Value answer = probe.eval(Source.newBuilder("python", question, "<cordon-layout>").buildLiteral());
+            String home = answer.getArrayElement(0).asString();
+            String core = answer.getArrayElement(1).asString();
+            String stdlib = answer.getArrayElement(2).asString();
             Path h = Path.of(home);
             return new Layout(home, h.relativize(Path.of(core)).toString(), h.relativize(Path.of(stdlib)).toString());
         }
