@@ -24,7 +24,8 @@ def result(value):
     """Set the JSON-compatible value returned to the host as ExecutionResult.value.
 
     The last call wins. Raises TypeError for a value JSON cannot carry (sets, objects, ...),
-    ValueError for NaN or infinity, or when the encoded value exceeds the output limit.
+    ValueError for NaN or infinity, or when the encoded value exceeds the call's response budget (both
+    checked again by the host, whatever this module was made to do).
     """
     text = _json().dumps(value, allow_nan=False, ensure_ascii=False)
     if _bridge is None:

@@ -12,6 +12,17 @@ import sys
 MAX_FRAMES = 100
 # Where Cordon's own modules are on every backend: their frames are not the guest's.
 LIBRARY = "/usr/lib/cordon/"
+# The longest message and traceback handed to the host, in characters: the host cuts again to the call's
+# response budget, but a huge message is not even copied out (the cut is marked).
+MAX_MESSAGE = 64 * 1024
+MAX_TRACEBACK = 256 * 1024
+
+
+def _cut(text, limit, keep_end=False):
+    if len(text) <= limit:
+        return text
+    mark = "...[%d more characters cut]" % (len(text) - limit)
+    return mark + text[-limit:] if keep_end else text[:limit] + mark
 
 
 def describe(exc_type, exc, tb, source=None, filename=None, guarded=None):
@@ -32,6 +43,8 @@ def describe(exc_type, exc, tb, source=None, filename=None, guarded=None):
         message = str(exc)
     except BaseException:
         message = "<exception str() failed>"
+    long_message = len(message) > MAX_MESSAGE
+    message = _cut(message, MAX_MESSAGE)
     try:
         import linecache
         import traceback
@@ -59,10 +72,14 @@ def describe(exc_type, exc, tb, source=None, filename=None, guarded=None):
             text = "  [%d earlier frames not shown]\n" % (depth - MAX_FRAMES) + text
         if text:
             text = "Traceback (most recent call last):\n" + text
-        text += "".join(traceback.format_exception_only(exc_type, exc))
+        if long_message:
+            # format_exception_only would build the whole message again.
+            text += "%s: %s\n" % (name, message)
+        else:
+            text += "".join(traceback.format_exception_only(exc_type, exc))
     except BaseException:
         text = "%s: %s\n" % (name, message) if message else name + "\n"
-    return [name, message, text]
+    return [name, message, _cut(text, MAX_TRACEBACK, keep_end=True)]
 
 
 def _own(frame):

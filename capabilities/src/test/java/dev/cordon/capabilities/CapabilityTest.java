@@ -36,11 +36,12 @@ class CapabilityTest {
 
     @Test
     void theAuditTrailIsBounded() {
-        AuditTrail trail = new AuditTrail(java.time.Clock.systemUTC(), 3);
+        AuditTrail trail = new AuditTrail(java.time.Clock.systemUTC(), 3, dev.cordon.capabilities.ResponseBudget.unbounded());
         for (int i = 0; i < 10; i++) {
             trail.denied("fs", "open", "/x" + i, "no");
         }
-        assertThat(trail.events()).hasSize(3);
+        assertThat(trail.events()).hasSize(4);
+        assertThat(trail.events().get(3).detail()).startsWith("7 more events were not kept (at most 3 per call");
         assertThat(trail.dropped()).isEqualTo(7);
     }
 }

@@ -71,6 +71,9 @@ final class CallRunner {
             return;
         }
         handledCollection = heapGuard.collections();
+        // Each call measured at this collection, not some at the last one: otherwise a call sampled before the
+        // collection would look as if it kept nothing, and the guard would stop a lighter one.
+        running.forEach(GuestCall::sample);
         running.stream().filter(GuestCall::stoppable)
                 .max(Comparator.comparingLong(GuestCall::keptBytes).thenComparingLong(GuestCall::allocatedBytes))
                 .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(), heapGuard.max()));

@@ -1,6 +1,7 @@
 package dev.cordon;
 
 import dev.cordon.capabilities.AuditTrail;
+import dev.cordon.capabilities.ResponseBudget;
 import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.engine.CallBridge;
 import dev.cordon.engine.Outcome;
@@ -28,12 +29,14 @@ final class GuestCall {
     private final Session session;
     private final boolean interactive;
     private final RunMonitor monitor;
-    private final AuditTrail audit = new AuditTrail();
+    private final ResponseBudget budget;
+    private final AuditTrail audit;
     private final CappedOutput stdout;
     private final CappedOutput stderr;
     private final CompletableFuture<ExecutionResult> done = new CompletableFuture<>();
     private final GatewayAccess gateway;
     private final CallBridge bridge;
+    private final Runnable task = this::runOnGuestThread;
     private volatile long prepareNanos;
 
     /**
@@ -46,9 +49,11 @@ final class GuestCall {
         this.session = session;
         this.interactive = interactive;
         this.monitor = new RunMonitor(limits, runner.heapGuard, runner.ticker, runner.meter);
+        this.budget = new ResponseBudget(limits.responseBytes());
+        this.audit = new AuditTrail(budget);
         this.gateway = session != null ? session.gateway()
                 : runner.capabilities.gateway(execution.principal(), execution.grants(), audit);
-        this.bridge = new CallBridge(execution.paramsJson(), limits.outputBytes(), audit, gateway);
+        this.bridge = new CallBridge(execution.paramsJson(), budget, audit, gateway);
         this.stdout = new CappedOutput(limits.outputBytes(), execution.stdoutTee(),
                 () -> monitor.trip(Status.OUTPUT_LIMIT, "stdout went past the output limit of "
                         + Sizes.format(limits.outputBytes())));
@@ -58,15 +63,19 @@ final class GuestCall {
     }
 
     ExecutionResult submit() {
+        if (!runner.guests.admit()) {
+            gateway.close();
+            return ExecutionResult.rejected("too many calls at once: " + runner.guests.busy() + " running and "
+                    + runner.guests.getQueue().size() + " waiting");
+        }
+        monitor.accept();
         Watchdog.Tick tick = this::tick;
         runner.watchdog.watch(tick);
         try {
             try {
-                runner.guests.execute(this::runOnGuestThread);
+                runner.guests.execute(task);
             } catch (RejectedExecutionException e) {
-                return ExecutionResult.rejected(runner.closed() ? "this Cordon is closed"
-                        : "too many calls at once: " + runner.guests.busy() + " running and "
-                        + runner.guests.getQueue().size() + " waiting");
+                return ExecutionResult.rejected("this Cordon is closed");
             }
             try {
                 return done.get();
@@ -79,6 +88,8 @@ final class GuestCall {
             }
         } finally {
             runner.watchdog.unwatch(tick);
+            // The place is free by the time the caller has the answer, whatever the thread still does.
+            runner.guests.leave();
             if (session == null) {
                 // The call is over for its caller: its tokens die now, even if its thread is still draining.
                 gateway.close();
@@ -89,6 +100,11 @@ final class GuestCall {
     /** Whether the heap guard may still stop this call: it runs and no limit has stopped it yet. */
     boolean stoppable() {
         return monitor.running() && monitor.tripped() == null;
+    }
+
+    /** Samples the guest's thread now, so that calls compared at one collection are measured at it. */
+    void sample() {
+        monitor.sampleNow();
     }
 
     long allocatedBytes() {
@@ -108,14 +124,20 @@ final class GuestCall {
     /** Called by the watchdog: checks the limits, and answers the caller once the grace period is over. */
     private void tick(long now) {
         monitor.check(now);
+        boolean queued = !monitor.pickedUp();
+        if (monitor.tripped() != null && queued) {
+            // Ended while waiting for a thread: it leaves the queue and never runs, so no grace is owed.
+            runner.guests.remove(task);
+        }
         if (monitor.tripped() != null && !done.isDone()
-                && now - monitor.trippedNanos() >= runner.grace.toNanos()) {
+                && (queued || now - monitor.trippedNanos() >= runner.grace.toNanos())) {
             done.complete(result(null, monitor.tripped()));
         }
     }
 
     private void runOnGuestThread() {
-        if (done.isDone()) {
+        monitor.pickUp();
+        if (done.isDone() || monitor.tripped() != null) {
             return;
         }
         long start = runner.ticker.read();
@@ -129,8 +151,10 @@ final class GuestCall {
             monitor.onTrip(s::cancel);
             monitor.cpuSource(s::cpuNanos);
             gateway.recordTo(audit);
+            gateway.deadline(java.time.Instant.now().plus(monitor.timeLeft()));
             RunSpec spec = new RunSpec(execution.code(), execution.sourceName(), interactive, execution.openStdin(),
-                    stdout, stderr, bridge, audit, monitor.limits(), maxOperationBytes(monitor.limits()));
+                    stdout, stderr, bridge, audit, monitor.limits(), monitor.timeLeft(),
+                    maxOperationBytes(monitor.limits()));
             prepareNanos = runner.ticker.read() - start;
             Outcome outcome = monitored(() -> s.run(spec));
             done.complete(result(outcome, monitor.tripped()));
@@ -179,14 +203,33 @@ final class GuestCall {
         }
         Object value = status == Status.OK || status == Status.ERROR ? bridge.value() : null;
         return new ExecutionResult(status, stdout.text(), stdout.truncated(), stderr.text(), stderr.truncated(),
-                value, error, usage(), audit.events());
+                value, bounded(error), usage(), audit.events());
     }
+
+    /**
+     * The error within the call's response budget: the type cut as an audit field is, the message and then
+     * the traceback (its end, where the innermost frames and the exception are) cut to what remains, each cut
+     * marked. What a guest raised or its interpreter reported is never kept larger.
+     */
+    private GuestError bounded(GuestError error) {
+        if (error == null) {
+            return null;
+        }
+        String type = ResponseBudget.cut(error.type(), ResponseBudget.MAX_FIELD_CHARS);
+        budget.take(ResponseBudget.utf8Length(type));
+        String message = budget.takeText(ResponseBudget.cut(error.message(), MAX_MESSAGE_CHARS), false);
+        String traceback = budget.takeText(error.traceback(), true);
+        return new GuestError(type, message, traceback);
+    }
+
+    /** The longest error message kept, in characters (the traceback ends with it again). */
+    static final int MAX_MESSAGE_CHARS = 64 << 10;
 
     private ExecutionResult internal(Throwable t) {
         GuestError error = new GuestError("InternalError", "Cordon failed to run the call: "
                 + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()), "");
         return new ExecutionResult(Status.INTERNAL, stdout.text(), stdout.truncated(), stderr.text(),
-                stderr.truncated(), null, error, usage(), audit.events());
+                stderr.truncated(), null, bounded(error), usage(), audit.events());
     }
 
     private Usage usage() {

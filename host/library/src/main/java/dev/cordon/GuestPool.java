@@ -1,18 +1,19 @@
 package dev.cordon;
 
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bounded pool of guest threads: {@code slots} threads and a queue of {@code queued} calls, past which a
- * call is refused. Counts the threads at work (a guest draining after its call was answered at a limit
- * included) and lets a caller wait until none is, without polling.
+ * The bounded pool of guest threads: {@code slots} threads, and places for {@code slots + queued} calls at
+ * once, past which a call is refused ({@link #admit}). A call holds its place until its caller has its answer,
+ * not until its thread is free: a guest still draining after its call was answered at a limit keeps its thread
+ * (so later calls wait behind it, their wall time running) but not its place. Counts the threads at work and
+ * lets a caller wait until none is, without polling.
  *
  * <p>Guest code runs on platform threads, never on virtual threads (a GraalVM bug disables CPU limits after
  * one run on a virtual thread). GraalPy turns a Java stack overflow into RecursionError, so the stack size
@@ -22,14 +23,22 @@ final class GuestPool extends ThreadPoolExecutor {
 
     private final AtomicInteger busy = new AtomicInteger();
     private final Object idle = new Object();
+    private final Semaphore places;
 
     GuestPool(int slots, int queued) {
-        super(slots, slots, 30, TimeUnit.SECONDS, queue(queued), new GuestThreads());
+        super(slots, slots, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new GuestThreads());
         allowCoreThreadTimeOut(true);
+        this.places = new Semaphore(slots + queued);
     }
 
-    private static BlockingQueue<Runnable> queue(int queued) {
-        return queued == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queued);
+    /** Takes a place for one call if one is free; the caller gives it back with {@link #leave()}. */
+    boolean admit() {
+        return places.tryAcquire();
+    }
+
+    /** Gives back a call's place, once its caller has its answer. */
+    void leave() {
+        places.release();
     }
 
     @Override

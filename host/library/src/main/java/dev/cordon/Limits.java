@@ -7,7 +7,8 @@ import java.util.Objects;
  * The bounds of one call. Immutable; build with {@link #builder()}.
  *
  * <ul>
- *   <li>{@code wallTime}: elapsed time of the guest's code (default 10 s);</li>
+ *   <li>{@code wallTime}: elapsed time from the call's acceptance, a wait for a free guest thread included and
+ *       the preparation of its sandbox not (default 10 s): no caller waits past it for an answer;</li>
  *   <li>{@code cpuTime}: CPU time of the guest's thread (default: the wall time);</li>
  *   <li>{@code memoryBytes}: memory the call may keep alive (default 1 GiB), measured at garbage
  *       collections as the smaller of what the guest's thread allocated and what the heap grew since the
@@ -16,12 +17,20 @@ import java.util.Objects;
  *       bounds single operations that could not be interrupted once started (a huge repeat, power, shift
  *       or materialised range): those are refused with a MemoryError before they allocate anything when
  *       they would need more than this, or more than an eighth of the heap;</li>
- *   <li>{@code outputBytes}: bytes the guest may write to stdout, and again to stderr (default 1 MiB).</li>
+ *   <li>{@code outputBytes}: bytes the guest may write to stdout, and again to stderr (default 1 MiB);</li>
+ *   <li>{@code responseBytes}: bytes of everything else the host keeps of the call (default 1 MiB): its audit
+ *       events (each field cut to 1,024 characters, the cut marked; events past the budget are counted, not
+ *       kept), its result value ({@code cordon.result} raises ValueError past it) and its error's message and
+ *       traceback (cut to what remains, the cut marked).</li>
  * </ul>
  * Reaching a limit ends the call with {@link Status#TIMEOUT}, {@link Status#CPU_LIMIT},
  * {@link Status#MEMORY_LIMIT} or {@link Status#OUTPUT_LIMIT}.
  */
 public final class Limits {
+
+    /** The names of the limits in configuration files and requests, in the order of {@link #parse}. */
+    public static final java.util.List<String> NAMES = java.util.List.of("wallTime", "cpuTime", "memory", "output",
+            "response");
 
     /** The defaults listed above. */
     public static final Limits DEFAULT = builder().build();
@@ -30,12 +39,14 @@ public final class Limits {
     private final Duration cpuTime;
     private final long memoryBytes;
     private final long outputBytes;
+    private final long responseBytes;
 
     private Limits(Builder b) {
         this.wallTime = b.wallTime;
         this.cpuTime = b.cpuTime == null ? b.wallTime : b.cpuTime;
         this.memoryBytes = b.memoryBytes;
         this.outputBytes = b.outputBytes;
+        this.responseBytes = b.responseBytes;
     }
 
     public static Builder builder() {
@@ -49,6 +60,7 @@ public final class Limits {
         b.cpuTime = cpuTime;
         b.memoryBytes = memoryBytes;
         b.outputBytes = outputBytes;
+        b.responseBytes = responseBytes;
         return b;
     }
 
@@ -89,10 +101,14 @@ public final class Limits {
         return outputBytes;
     }
 
+    public long responseBytes() {
+        return responseBytes;
+    }
+
     @Override
     public String toString() {
         return "Limits[wallTime=" + wallTime + ", cpuTime=" + cpuTime + ", memoryBytes=" + memoryBytes
-                + ", outputBytes=" + outputBytes + "]";
+                + ", outputBytes=" + outputBytes + ", responseBytes=" + responseBytes + "]";
     }
 
     /** Builds {@link Limits}; every setter rejects a non-positive bound. */
@@ -101,6 +117,7 @@ public final class Limits {
         private Duration cpuTime;
         private long memoryBytes = 1L << 30;
         private long outputBytes = 1L << 20;
+        private long responseBytes = 1L << 20;
 
         private Builder() {
         }
@@ -122,6 +139,29 @@ public final class Limits {
 
         public Builder outputBytes(long outputBytes) {
             this.outputBytes = positive(outputBytes, "outputBytes");
+            return this;
+        }
+
+        public Builder responseBytes(long responseBytes) {
+            this.responseBytes = positive(responseBytes, "responseBytes");
+            return this;
+        }
+
+        /**
+         * Sets one limit by its name as configuration files write it ({@link #NAMES}) from its text.
+         *
+         * @throws IllegalArgumentException for an unknown name, or a text that does not parse
+         */
+        public Builder parse(String name, String text) {
+            switch (name) {
+                case "wallTime" -> wallTime(Durations.parse(text));
+                case "cpuTime" -> cpuTime(Durations.parse(text));
+                case "memory" -> memoryBytes(Sizes.parse(text));
+                case "output" -> outputBytes(Sizes.parse(text));
+                case "response" -> responseBytes(Sizes.parse(text));
+                default -> throw new IllegalArgumentException("unknown limit \"" + name + "\": limits are "
+                        + String.join(", ", NAMES));
+            }
             return this;
         }
 

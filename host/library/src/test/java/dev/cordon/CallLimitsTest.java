@@ -163,9 +163,17 @@ class CallLimitsTest {
         time.tick();
         assertThat(result.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
         assertThat(r.activeGuestThreads()).as("the thread drains on").isEqualTo(1);
-        // The slot it holds refuses the next call until the guest ends.
-        assertThat(call(r, wall(Duration.ofSeconds(1))).get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.REJECTED);
+        // Its place is free (its caller has the answer) but its thread is not: the next call waits for it, its
+        // wall time running, and ends at its limit if the thread stays busy.
+        CompletableFuture<ExecutionResult> next = call(r, wall(Duration.ofSeconds(1)));
+        while (r.guests.getQueue().isEmpty()) {
+            Thread.onSpinWait();
+        }
+        time.advance(Duration.ofSeconds(1));
+        time.tick();
+        assertThat(next.get(30, TimeUnit.SECONDS).error().message()).endsWith("while the call waited for a free run slot");
         release.countDown();
+        assertThat(r.guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
     }
 
     @Test
@@ -259,6 +267,38 @@ class CallLimitsTest {
         time.advance(Duration.ofSeconds(1));
         time.tick();
         assertThat(busy.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
+    }
+
+    @Test
+    void aCallThatWaitsItsWholeWallTimeInTheQueueEndsThenAndNeverRuns() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        StandIn engine = new StandIn((spec, cancelled) -> {
+            runs.incrementAndGet();
+            return LOOP.run(spec, cancelled);
+        }, 1);
+        GuestPool guests = new GuestPool(1, 1);
+        CallCapabilities capabilities = new CallCapabilities(engine, Map.of(), Gateway.builder().build(),
+                Path.of("target", "call-limits-test"), Quota.DEFAULT);
+        runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, Duration.ZERO);
+        CompletableFuture<ExecutionResult> stuck = call(runner, wall(Duration.ofSeconds(60)));
+        assertThat(engine.started.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ExecutionResult> queued = call(runner, wall(Duration.ofSeconds(2)));
+        while (guests.getQueue().isEmpty()) {
+            Thread.onSpinWait();   // until the second call is accepted into the queue behind the first
+        }
+        time.advance(Duration.ofMillis(1999));
+        time.tick();
+        assertThat(queued).isNotDone();
+        time.advance(Duration.ofMillis(1));
+        time.tick();
+        ExecutionResult waited = queued.get(30, TimeUnit.SECONDS);
+        assertThat(waited.status()).isEqualTo(Status.TIMEOUT);
+        assertThat(waited.error().message()).isEqualTo("wall-time limit of 2s reached while the call waited for a free run slot");
+        time.advance(Duration.ofSeconds(60));
+        time.tick();
+        assertThat(stuck.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
+        assertThat(guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
+        assertThat(runs).as("the queued call never ran").hasValue(1);
     }
 
     @Test

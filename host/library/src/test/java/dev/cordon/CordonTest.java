@@ -55,12 +55,12 @@ class CordonTest {
     }
 
     @Test
-    void aResultLargerThanTheOutputLimitIsRefused() {
+    void aResultLargerThanTheResponseBudgetIsRefused() {
         ExecutionResult r = cordon.run(Execution.builder()
                 .code("import cordon\ntry:\n    cordon.result('x' * 5000)\nexcept ValueError as e:\n    print(e)")
-                .limits(SharedCordon.LIMITS.toBuilder().outputBytes(1000).build()).build());
+                .limits(SharedCordon.LIMITS.toBuilder().responseBytes(1000).build()).build());
         assertThat(r.status()).isEqualTo(Status.OK);
-        assertThat(r.stdout()).contains("larger than the output limit");
+        assertThat(r.stdout()).contains("larger than what remains of the call's response budget");
         assertThat(r.value()).isNull();
     }
 

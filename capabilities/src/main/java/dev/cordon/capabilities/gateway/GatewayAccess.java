@@ -7,6 +7,7 @@ import dev.cordon.capabilities.Json;
 import dev.cordon.capabilities.Principal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ public final class GatewayAccess implements AutoCloseable {
     private final String executionId;
     private final Set<String> granted;
     private volatile AuditTrail audit;
+    private volatile Instant deadline = Instant.MAX;
     private final ConcurrentLinkedQueue<String> issued = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -39,6 +41,14 @@ public final class GatewayAccess implements AutoCloseable {
         this.executionId = executionId;
         this.granted = granted;
         this.audit = audit;
+    }
+
+    /**
+     * When the wall time of the call now using this access ends: services bound their work by it
+     * ({@link CallContext#within}). A session's access serves several calls, each setting its own.
+     */
+    public void deadline(Instant deadline) {
+        this.deadline = java.util.Objects.requireNonNull(deadline, "deadline");
     }
 
     /**
@@ -77,7 +87,9 @@ public final class GatewayAccess implements AutoCloseable {
             if (operation == null || operation.isEmpty()) {
                 throw GatewayException.invalid("an operation name is required");
             }
-            Object result = service.call(binding.context(), operation, arguments);
+            CallContext context = binding.context();
+            Object result = service.call(new CallContext(context.principal(), context.executionId(),
+                    context.service(), deadline), operation, arguments);
             Json.requireCompatible(result, "the result of " + binding.service() + "." + operation);
             audit.record("gateway", action, binding.service(), AuditEvent.Outcome.ALLOWED, "", since(start));
             return result;

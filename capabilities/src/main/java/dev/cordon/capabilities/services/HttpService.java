@@ -76,6 +76,8 @@ public final class HttpService implements Service {
             throw GatewayException.notFound("no operation " + operation + " (get)");
         }
         URI target = resolve(new Arguments("get", arguments, 1, 1).string(0));
+        // The service's own timeout, or the call's time left if that is shorter.
+        Duration timeout = context.within(this.timeout);
         HttpRequest request = HttpRequest.newBuilder(target).timeout(timeout).GET().build();
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpResponse<InputStream> response;

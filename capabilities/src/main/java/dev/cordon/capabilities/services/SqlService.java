@@ -1,5 +1,6 @@
 package dev.cordon.capabilities.services;
 
+import dev.cordon.capabilities.ResponseBudget;
 import dev.cordon.capabilities.gateway.CallContext;
 import dev.cordon.capabilities.gateway.GatewayException;
 import dev.cordon.capabilities.gateway.Service;
@@ -62,6 +63,7 @@ public final class SqlService implements Service {
     private final boolean writable;
     private final int maxRows;
     private final long maxResultBytes;
+    private final int maxValueBytes;
     private final Duration timeout;
 
     private SqlService(Builder b) {
@@ -70,9 +72,11 @@ public final class SqlService implements Service {
         this.writable = b.writable;
         this.maxRows = b.maxRows;
         this.maxResultBytes = b.maxResultBytes;
+        this.maxValueBytes = b.maxValueBytes;
         this.timeout = b.timeout;
         try {
-            this.properties = sqlite ? SqliteHardening.properties(writable, b.timeout) : new Properties();
+            this.properties = sqlite ? SqliteHardening.properties(writable, b.timeout)
+                    : new Properties();
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("a jdbc:sqlite: service needs the SQLite JDBC driver"
                     + " (org.xerial:sqlite-jdbc) among the application's dependencies", e);
@@ -117,14 +121,14 @@ public final class SqlService implements Service {
                     throw GatewayException.permission("this database is read-only: query() takes SELECT,"
                             + " WITH, VALUES or EXPLAIN");
                 }
-                yield run(sql, a.list(1), true);
+                yield run(sql, a.list(1), true, context.within(timeout));
             }
             case "execute" -> {
                 Arguments a = new Arguments("execute", arguments, 1, 2);
                 if (!writable) {
                     throw GatewayException.permission("this database is read-only");
                 }
-                yield run(checked(a.string(0)), a.list(1), false);
+                yield run(checked(a.string(0)), a.list(1), false, context.within(timeout));
             }
             default -> throw GatewayException.notFound("no operation " + operation + " (query, execute)");
         };
@@ -137,7 +141,8 @@ public final class SqlService implements Service {
         return sql;
     }
 
-    private Object run(String sql, List<?> params, boolean rows) throws SQLException {
+    /** Runs one statement, cancelled after {@code limit}: the service's timeout or the call's time left. */
+    private Object run(String sql, List<?> params, boolean rows, Duration limit) throws SQLException {
         try (Connection connection = connect(); PreparedStatement statement = prepare(connection, sql)) {
             bind(statement, params);
             statement.setMaxRows(maxRows + 1);
@@ -149,7 +154,7 @@ public final class SqlService implements Service {
                 } catch (SQLException e) {
                     // The statement ended meanwhile.
                 }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }, limit.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 boolean hasRows = statement.execute();
                 if (!rows) {
@@ -158,7 +163,7 @@ public final class SqlService implements Service {
                 return hasRows ? rows(statement.getResultSet()) : List.of();
             } catch (SQLException e) {
                 if (timedOut.get()) {
-                    throw GatewayException.timeout("the statement ran longer than " + timeout.toMillis() + " ms");
+                    throw GatewayException.timeout("the statement ran longer than " + limit.toMillis() + " ms");
                 }
                 throw refusal(e);
             } finally {
@@ -185,7 +190,7 @@ public final class SqlService implements Service {
         }
         try {
             if (sqlite) {
-                SqliteHardening.forbidAttach(c);
+                SqliteHardening.limit(c, maxValueBytes);
             }
             c.setReadOnly(!writable);
             return c;
@@ -241,7 +246,11 @@ public final class SqlService implements Service {
             Map<String, Object> row = new LinkedHashMap<>();
             for (int c = 1; c <= columns; c++) {
                 Object value = value(rs.getObject(c));
-                bytes += value instanceof String s ? s.length() : 8;
+                long size = value instanceof String s ? ResponseBudget.utf8Length(s) : 8;
+                if (size > maxValueBytes * 4L / 3 + 4) {
+                    throw GatewayException.failed("a value of the result is larger than " + maxValueBytes + " bytes");
+                }
+                bytes += size;
                 row.put(meta.getColumnLabel(c), value);
             }
             if (bytes > maxResultBytes) {
@@ -277,6 +286,7 @@ public final class SqlService implements Service {
         private boolean writable;
         private int maxRows = 1_000;
         private long maxResultBytes = 4L << 20;
+        private int maxValueBytes = 1 << 20;
         private Duration timeout = Duration.ofSeconds(5);
 
         private Builder(String url) {
@@ -311,6 +321,19 @@ public final class SqlService implements Service {
         }
 
         /** How long one statement may run before it is cancelled (default 5 s). */
+        /**
+         * The largest single value (a string or a BLOB) a statement may produce or a result may hold, in bytes
+         * (default 1 MiB). For SQLite it is the engine's own length limit, so {@code zeroblob(10**9)} fails
+         * before it allocates; for other databases the value is refused when read.
+         */
+        public Builder maxValueBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxValueBytes must be at least 1");
+            }
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
         public Builder timeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive");

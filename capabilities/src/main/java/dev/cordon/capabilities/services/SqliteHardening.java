@@ -11,7 +11,7 @@ import java.util.Properties;
 
 /**
  * What {@link SqlService} does to a SQLite connection beyond JDBC: read-only at open, no extensions, a busy
- * timeout, and no ATTACH. The only class that names the SQLite driver, loaded only for {@code jdbc:sqlite:}
+ * timeout, no ATTACH, and a length limit on every string and BLOB the engine makes. The only class that names the SQLite driver, loaded only for {@code jdbc:sqlite:}
  * URLs: the driver is the application's dependency, not the library's.
  */
 final class SqliteHardening {
@@ -27,7 +27,10 @@ final class SqliteHardening {
         return config.toProperties();
     }
 
-    static void forbidAttach(Connection c) throws SQLException {
-        c.unwrap(SQLiteConnection.class).setLimit(SQLiteLimits.SQLITE_LIMIT_ATTACHED, 0);
+    /** No ATTACH, and no string or BLOB longer than {@code maxValueBytes}, made or read. */
+    static void limit(Connection c, int maxValueBytes) throws SQLException {
+        SQLiteConnection sqlite = c.unwrap(SQLiteConnection.class);
+        sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_ATTACHED, 0);
+        sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, maxValueBytes);
     }
 }

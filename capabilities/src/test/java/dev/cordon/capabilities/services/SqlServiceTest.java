@@ -49,6 +49,47 @@ class SqlServiceTest {
     }
 
     @Test
+    void aHugeValueIsRefusedBeforeItIsMadeAndNothingHugeReachesTheHeap() {
+        SqlService db = SqlService.sqlite(file).build();
+        long before = System.nanoTime();
+        assertThatThrownBy(() -> call(db, "query", "SELECT zeroblob(1000000000) AS b"))
+                .isInstanceOf(GatewayException.class).hasMessageContaining("too big");
+        assertThat((System.nanoTime() - before) / 1_000_000).as("refused at once").isLessThan(2_000);
+        assertThatThrownBy(() -> call(db, "query", "SELECT hex(randomblob(700000)) AS h"))
+                .isInstanceOf(GatewayException.class).hasMessageContaining("too big");
+    }
+
+    @Test
+    void theValueAndResultBoundsAreTheServicesOwn() throws Exception {
+        SqlService small = SqlService.sqlite(file).maxValueBytes(100).build();
+        assertThatThrownBy(() -> call(small, "query", "SELECT hex(zeroblob(100)) AS s"))
+                .isInstanceOf(GatewayException.class).hasMessageContaining("too big");
+        assertThat(call(small, "query", "SELECT hex(zeroblob(25)) AS s")).isEqualTo(List.of(Map.of("s", "0".repeat(50))));
+        SqlService rows = SqlService.sqlite(file).maxRows(1).build();
+        assertThatThrownBy(() -> call(rows, "query", "SELECT name FROM users"))
+                .isInstanceOf(GatewayException.class).hasMessageContaining("more than 1 rows");
+        SqlService bytes = SqlService.sqlite(file).maxResultBytes(10).build();
+        assertThatThrownBy(() -> call(bytes, "query", "SELECT name, name AS again FROM users"))
+                .isInstanceOf(GatewayException.class).hasMessageContaining("larger than 10 bytes");
+    }
+
+    @Test
+    void aStatementEndsWithTheCallsDeadlineWhenThatComesFirst() {
+        SqlService db = SqlService.sqlite(file).timeout(java.time.Duration.ofSeconds(30)).build();
+        CallContext hurried = new CallContext(Principal.of("alice"), "e1", "db",
+                java.time.Instant.now().plusMillis(300));
+        long before = System.nanoTime();
+        assertThatThrownBy(() -> db.call(hurried, "query", List.of(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")))
+                .isInstanceOf(GatewayException.class)
+                .satisfies(e -> assertThat(kind(e)).isEqualTo(GatewayException.Kind.TIMEOUT));
+        assertThat((System.nanoTime() - before) / 1_000_000).isLessThan(5_000);
+        CallContext over = new CallContext(Principal.of("alice"), "e1", "db", java.time.Instant.now().minusSeconds(1));
+        assertThatThrownBy(() -> db.call(over, "query", List.of("SELECT 1")))
+                .satisfies(e -> assertThat(kind(e)).isEqualTo(GatewayException.Kind.TIMEOUT));
+    }
+
+    @Test
     void queriesReturnRowsAsMaps() throws Exception {
         SqlService db = SqlService.sqlite(file).build();
         Map<String, Object> bob = new java.util.HashMap<>();

@@ -2,10 +2,13 @@ package dev.cordon.engine;
 
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.Json;
+import dev.cordon.capabilities.ResponseBudget;
 import dev.cordon.capabilities.gateway.GatewayAccess;
 import dev.cordon.capabilities.gateway.GatewayException;
 
-import java.nio.charset.StandardCharsets;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A guest's one link to its own call, the same on every backend: the call's parameters, its result, its
@@ -19,20 +22,21 @@ public final class CallBridge {
     private static final String NO_GATEWAY = GatewayAccess.error(GatewayException.permission("no gateway in this call"));
 
     private final String paramsJson;
-    private final long maxResultBytes;
+    private final ResponseBudget budget;
     private final AuditTrail audit;
     private final GatewayAccess gateway;
-    private volatile Object value;
+    private Object value;
+    private long valueBytes;
 
     /**
-     * @param paramsJson     the call's parameters as a JSON object
-     * @param maxResultBytes the largest result the call may return, in UTF-8 bytes of its JSON
-     * @param audit          where denials are recorded
-     * @param gateway        the call's gateway, or null for none
+     * @param paramsJson the call's parameters as a JSON object
+     * @param budget     the call's response budget, which the result's JSON is charged to
+     * @param audit      where denials are recorded
+     * @param gateway    the call's gateway, or null for none
      */
-    public CallBridge(String paramsJson, long maxResultBytes, AuditTrail audit, GatewayAccess gateway) {
+    public CallBridge(String paramsJson, ResponseBudget budget, AuditTrail audit, GatewayAccess gateway) {
         this.paramsJson = paramsJson;
-        this.maxResultBytes = maxResultBytes;
+        this.budget = budget;
         this.audit = audit;
         this.gateway = gateway;
     }
@@ -42,24 +46,68 @@ public final class CallBridge {
         return paramsJson;
     }
 
-    /** Sets the call's result from its JSON text; returns why it was refused, or null. */
-    public String result(String json) {
+    /**
+     * Sets the call's result from its JSON text, checked here whatever the guest did to its own modules: valid
+     * JSON, numbers finite (no NaN or infinity, however spelt), and within the call's response budget (the
+     * previous result's share given back first). Returns why it was refused, or null.
+     */
+    public synchronized String result(String json) {
         if (json == null) {
             return "result needs a value";
         }
-        if (json.length() > maxResultBytes || json.getBytes(StandardCharsets.UTF_8).length > maxResultBytes) {
-            return "result is larger than the output limit of " + maxResultBytes + " bytes";
+        long bytes = ResponseBudget.utf8Length(json);
+        budget.release(valueBytes);
+        valueBytes = 0;
+        value = null;
+        if (!budget.take(bytes)) {
+            return "result is larger than what remains of the call's response budget (" + budget.remaining()
+                    + " of " + budget.limit() + " bytes)";
         }
+        Object parsed;
         try {
-            value = Json.read(json);
-            return null;
+            parsed = Json.read(json);
         } catch (Exception e) {
+            budget.release(bytes);
             return "result is not valid JSON";
         }
+        if (!finite(parsed)) {
+            budget.release(bytes);
+            return "result holds a number that is not finite (NaN and infinities are not JSON)";
+        }
+        value = parsed;
+        valueBytes = bytes;
+        return null;
+    }
+
+    private static boolean finite(Object v) {
+        if (v instanceof Double d) {
+            return Double.isFinite(d);
+        }
+        if (v instanceof Float f) {
+            return Float.isFinite(f);
+        }
+        if (v instanceof BigDecimal) {
+            return true;
+        }
+        if (v instanceof List<?> list) {
+            for (Object o : list) {
+                if (!finite(o)) {
+                    return false;
+                }
+            }
+        }
+        if (v instanceof Map<?, ?> map) {
+            for (Object o : map.values()) {
+                if (!finite(o)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** The value the guest set with {@code cordon.result(...)}, or null. */
-    public Object value() {
+    public synchronized Object value() {
         return value;
     }
 

@@ -20,11 +20,12 @@ import java.util.Objects;
  * @param bridge            the guest's link to its call: parameters, result, gateway
  * @param audit             the call's audit trail
  * @param limits            the call's limits
+ * @param timeLeft          the wall time the guest's code has (the limit less what the call waited in the queue)
  * @param maxOperationBytes the most one uninterruptible operation may allocate at once
  */
 public record RunSpec(String code, String sourceName, boolean interactive, InputStream stdin,
                       OutputStream stdout, OutputStream stderr, CallBridge bridge, AuditTrail audit, Limits limits,
-                      long maxOperationBytes) {
+                      java.time.Duration timeLeft, long maxOperationBytes) {
 
     public RunSpec {
         Objects.requireNonNull(code, "code");
@@ -35,5 +36,6 @@ public record RunSpec(String code, String sourceName, boolean interactive, Input
         Objects.requireNonNull(bridge, "bridge");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(timeLeft, "timeLeft");
     }
 }

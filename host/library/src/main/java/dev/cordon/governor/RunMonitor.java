@@ -38,6 +38,10 @@ public final class RunMonitor {
     private volatile long endNanos;
     private volatile boolean begun;
     private volatile boolean ended;
+    private volatile long acceptedNanos;
+    private volatile boolean accepted;
+    private volatile long waitedNanos = -1;
+    private volatile long deadlineNanos;
     private volatile long startCpu;
     private volatile long startAllocated;
     private volatile long cpuNanos;
@@ -61,9 +65,12 @@ public final class RunMonitor {
         return limits;
     }
 
-    /** What to do when a limit is reached; it must not block. */
+    /** What to do when a limit is reached; it must not block. Runs at once if a limit was already reached. */
     public void onTrip(Runnable cancel) {
         this.cancel = cancel;
+        if (tripped.get() != null) {
+            cancel.run();
+        }
     }
 
     /**
@@ -75,6 +82,34 @@ public final class RunMonitor {
         this.cpuSource = source;
     }
 
+    /**
+     * Called when the call is accepted, before it waits for a guest thread: from here its wall time runs, so a
+     * call that waits its whole wall time in the queue ends then with TIMEOUT, and no caller waits past its
+     * limit for an answer.
+     */
+    public void accept() {
+        acceptedNanos = ticker.read();
+        accepted = true;
+    }
+
+    /**
+     * Called when a guest thread takes the call: the time it waited comes off its wall time. Preparing its
+     * sandbox, which follows, does not (it is the host's cost, not the guest's).
+     */
+    public void pickUp() {
+        waitedNanos = accepted ? Math.max(0, ticker.read() - acceptedNanos) : 0;
+    }
+
+    /** Whether a guest thread has taken the call. */
+    public boolean pickedUp() {
+        return waitedNanos >= 0;
+    }
+
+    /** The wall time the guest's code has: the limit less what the call waited for a thread. */
+    public java.time.Duration timeLeft() {
+        return limits.wallTime().minusNanos(Math.max(0, waitedNanos));
+    }
+
     /** Called on the guest's thread right before its code starts: the clocks start here. */
     public void begin() {
         Thread t = Thread.currentThread();
@@ -84,6 +119,7 @@ public final class RunMonitor {
         heapBaseline = seenCollections > 0 ? heap.usedAfterLastCollection() : heap.usedNow();
         grownAtCollection = 0;
         startNanos = ticker.read();
+        deadlineNanos = startNanos + timeLeft().toNanos();
         endNanos = 0;
         ended = false;
         begun = true;
@@ -108,12 +144,18 @@ public final class RunMonitor {
     /** Samples the guest's thread and trips the first limit it is past. Called by the watchdog. */
     public void check(long now) {
         Thread t = thread;
-        if (t == null || tripped.get() != null) {
+        if (tripped.get() != null) {
+            return;
+        }
+        if (t == null) {
+            if (accepted && waitedNanos < 0 && now - acceptedNanos >= limits.wallTime().toNanos()) {
+                trip(Status.TIMEOUT, "wall-time limit of " + Durations.format(limits.wallTime())
+                        + " reached while the call waited for a free run slot");
+            }
             return;
         }
         sample(t);
-        long wall = now - startNanos;
-        if (wall >= limits.wallTime().toNanos()) {
+        if (now >= deadlineNanos) {
             trip(Status.TIMEOUT, "wall-time limit of " + Durations.format(limits.wallTime()) + " reached");
         } else if (cpuNanos >= limits.cpuTime().toNanos()) {
             trip(Status.CPU_LIMIT, "CPU-time limit of " + Durations.format(limits.cpuTime()) + " reached");
@@ -149,12 +191,15 @@ public final class RunMonitor {
         return reason;
     }
 
-    /** Nanoseconds since {@link #begin()}, up to {@link #end()}. */
+    /**
+     * The wall time the limit counts: what the call waited for a thread, then its guest's time from
+     * {@link #begin()} to {@link #end()} (preparing the sandbox between the two is not counted).
+     */
     public long wallNanos() {
         if (!begun) {
             return 0;
         }
-        return (ended ? endNanos : ticker.read()) - startNanos;
+        return (ended ? endNanos : ticker.read()) - startNanos + Math.max(0, waitedNanos);
     }
 
     public long cpuNanos() {
@@ -173,9 +218,12 @@ public final class RunMonitor {
         return Math.min(allocatedBytes, grownAtCollection);
     }
 
-    /** When the wall-time limit expires, in the ticker's terms; 0 before the start. */
-    public long deadlineNanos() {
-        return !begun ? 0 : startNanos + limits.wallTime().toNanos();
+    /** Samples the guest's thread now (the watchdog's thread only), if the run is going on. */
+    public void sampleNow() {
+        Thread t = thread;
+        if (t != null) {
+            sample(t);
+        }
     }
 
     private void sample(Thread t) {

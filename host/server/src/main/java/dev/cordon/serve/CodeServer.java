@@ -49,6 +49,11 @@ public final class CodeServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
+    /** Each client's requests in the server now, from its body's first byte to its answer. */
+    private final Map<String, Semaphore> perClient = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Closes the connection of a request whose body is not in within the configured time. */
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("cordon-serve-timer").unstarted(r));
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     private CodeServer(ServeConfig config) throws IOException {
@@ -56,8 +61,9 @@ public final class CodeServer implements AutoCloseable {
         for (String name : config.backends()) {
             cordons.put(name, cordon(config, name));
         }
-        // Requests past runs and queue places are answered 429 before their body is read.
+        // Run slots and queue places; a request takes one only once its body is in and parses.
         this.inFlight = new Semaphore(config.maxConcurrentRuns() + config.maxQueuedRuns());
+        config.clients().values().forEach(c -> perClient.put(c.name(), new Semaphore(c.maxConcurrentRequests())));
         metrics.gauge("cordon.guest.threads", cordons, cs -> cs.values().stream()
                 .mapToInt(Cordon::activeGuestThreads).sum());
         this.http = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 64);
@@ -122,18 +128,33 @@ public final class CodeServer implements AutoCloseable {
                 .register(metrics).increment();
     }
 
+    /**
+     * One run: the client's own bound first, then the body, read whole within its size and time bounds, then
+     * a run slot, held only while the call runs: a slow or oversized body never takes one, and the slot is
+     * free before the answer is sent.
+     */
     private int run(HttpExchange ex) throws IOException {
         requireMethod(ex, "POST");
         ServeConfig.Client client = authenticate(ex);
-        if (!inFlight.tryAcquire()) {
-            throw overloaded("every run slot and queue place is taken");
+        Semaphore mine = perClient.get(client.name());
+        if (!mine.tryAcquire()) {
+            throw new ApiError(429, "too_many_requests", "this key has " + client.maxConcurrentRequests()
+                    + " requests in the server already; send the next when one is answered");
         }
         try {
             byte[] body = readBody(ex);
             RunRequest request = RunRequest.parse(body, client, config);
-            Timer.Sample sample = Timer.start(metrics);
-            ExecutionResult result = cordons.get(request.backend()).run(request.execution(client));
-            sample.stop(Timer.builder("cordon.run").tag("backend", request.backend()).register(metrics));
+            if (!inFlight.tryAcquire()) {
+                throw overloaded("every run slot and queue place is taken");
+            }
+            ExecutionResult result;
+            try {
+                Timer.Sample sample = Timer.start(metrics);
+                result = cordons.get(request.backend()).run(request.execution(client));
+                sample.stop(Timer.builder("cordon.run").tag("backend", request.backend()).register(metrics));
+            } finally {
+                inFlight.release();
+            }
             Counter.builder("cordon.runs").tag("client", client.name()).tag("status", result.status().name())
                     .register(metrics).increment();
             if (result.status() == Status.REJECTED) {
@@ -142,7 +163,7 @@ public final class CodeServer implements AutoCloseable {
             send(ex, 200, "application/json; charset=utf-8", ResultJson.toJson(result));
             return 200;
         } finally {
-            inFlight.release();
+            mine.release();
         }
     }
 
@@ -200,42 +221,41 @@ public final class CodeServer implements AutoCloseable {
         }
         long max = config.maxRequestBytes();
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        try (InputStream in = ex.getRequestBody()) {
-            if (declared != null) {
-                long length;
-                try {
-                    length = Long.parseLong(declared.trim());
-                } catch (NumberFormatException e) {
-                    throw ApiError.badRequest("Content-Length is not a number: " + declared);
-                }
-                if (length > max) {
-                    drain(in);
-                    throw tooLarge(max);
-                }
+        if (declared != null) {
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest("Content-Length is not a number: " + declared);
             }
+            if (length > max) {
+                // Answered before a byte of the body is read; the connection closes after the answer.
+                ex.getResponseHeaders().set("Connection", "close");
+                throw tooLarge(max);
+            }
+        }
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> cut = timer.schedule(() -> {
+            late.set(true);
+            ex.close();
+        }, config.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        try (InputStream in = ex.getRequestBody()) {
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (body.length > max) {
-                drain(in);
+                ex.getResponseHeaders().set("Connection", "close");
                 throw tooLarge(max);
             }
             return body;
+        } catch (IOException e) {
+            if (late.get()) {
+                throw new ApiError(408, "request_timeout", "the body did not arrive within "
+                        + dev.cordon.Durations.format(config.requestTimeout()));
+            }
+            throw e;
+        } finally {
+            cut.cancel(false);
         }
     }
-
-    /**
-     * Reads and drops what is left of a refused body, up to {@link #DRAIN_BYTES}, so that a client still
-     * sending sees the refusal rather than a reset connection; past that the connection is dropped.
-     */
-    private static void drain(InputStream in) throws IOException {
-        long left = DRAIN_BYTES;
-        byte[] buffer = new byte[8192];
-        int n;
-        while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-            left -= n;
-        }
-    }
-
-    private static final long DRAIN_BYTES = 16L << 20;
 
     private static ApiError tooLarge(long max) {
         return new ApiError(413, "too_large", "the body is larger than this server's limit of " + max + " bytes");
@@ -269,6 +289,7 @@ public final class CodeServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop(1);
+        timer.shutdownNow();
         handlers.close();
         cordons.values().forEach(Cordon::close);
         metrics.close();

@@ -29,11 +29,14 @@ import java.util.Set;
 record RunRequest(String code, Map<String, Object> params, List<String> grants, Limits limits, String backend) {
 
     private static final Set<String> FIELDS = Set.of("code", "params", "grants", "limits", "backend");
-    private static final Set<String> LIMIT_FIELDS = Set.of("wallTime", "cpuTime", "memory", "output");
 
-    /** Nesting as deep as a sane parameter needs, so that a deeply nested body costs nothing to refuse. */
+    /**
+     * Nesting as deep as a sane parameter needs, so that a deeply nested body costs nothing to refuse; a key
+     * given twice is an error, not the last one winning (two readers of one body must not see two requests).
+     */
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build());
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     /**
      * Parses a body and checks it against what the client may ask for and what the server offers.
@@ -121,23 +124,29 @@ record RunRequest(String code, Map<String, Object> params, List<String> grants, 
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!LIMIT_FIELDS.contains(e.getKey())) {
-                throw ApiError.badRequest("unknown limit \"" + e.getKey() + "\": limits are wallTime, cpuTime, memory and output");
+            if (!Limits.NAMES.contains(e.getKey())) {
+                throw ApiError.badRequest("unknown limit \"" + e.getKey() + "\": limits are "
+                        + String.join(", ", Limits.NAMES));
             }
             if (!e.getValue().isTextual()) {
                 throw ApiError.badRequest("limit \"" + e.getKey() + "\" must be a string such as \"2s\" or \"64MB\"");
             }
         }
-        Limits asked;
+        Limits.Builder b = max.toBuilder();
         try {
-            asked = max.with(text(l, "wallTime"), text(l, "cpuTime"), text(l, "memory"), text(l, "output"));
+            for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                b.parse(e.getKey(), e.getValue().asText());
+            }
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("limits: " + e.getMessage());
         }
+        Limits asked = b.build();
         over("wallTime", asked.wallTime().compareTo(max.wallTime()) > 0, Durations.format(max.wallTime()));
         over("cpuTime", asked.cpuTime().compareTo(max.cpuTime()) > 0, Durations.format(max.cpuTime()));
         over("memory", asked.memoryBytes() > max.memoryBytes(), Sizes.format(max.memoryBytes()));
         over("output", asked.outputBytes() > max.outputBytes(), Sizes.format(max.outputBytes()));
+        over("response", asked.responseBytes() > max.responseBytes(), Sizes.format(max.responseBytes()));
         return asked;
     }
 

@@ -32,14 +32,14 @@ import java.util.Set;
  * {
  *   "bind": "127.0.0.1", "port": 8765,
  *   "dataDir": "var/serve",
- *   "maxRequestBytes": "1MB", "maxCodeBytes": "256KB",
+ *   "maxRequestBytes": "1MB", "maxCodeBytes": "256KB", "requestTimeout": "10s",
  *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8, "preparedContexts": 2,
  *   "backends": ["graalpy"], "defaultBackend": "graalpy",
  *   "mounts": {"/data": "data"},
  *   "services": {"cache": "kv", "db": "jdbc:sqlite:app.db"}, "writable": [],
  *   "clients": {
  *     "reports": {"keySha256": "<hex SHA-256 of the key>", "principal": "alice",
- *                 "grants": ["fs.tmp", "gateway:cache"],
+ *                 "grants": ["fs.tmp", "gateway:cache"], "maxConcurrentRequests": 4,
  *                 "limits": {"wallTime": "5s", "cpuTime": "5s", "memory": "256MB", "output": "64KB"}}
  *   }
  * }
@@ -50,6 +50,8 @@ import java.util.Set;
  * @param dataDir           where principals' /tmp lives
  * @param maxRequestBytes   the largest request body accepted
  * @param maxCodeBytes      the largest {@code code} accepted, in UTF-8 bytes
+ * @param requestTimeout    how long a client may take to send a request's body (default 10 s); past it the
+ *                          connection is closed, and the request never took a run slot
  * @param maxConcurrentRuns calls run at once
  * @param maxQueuedRuns     calls waiting; past that a request gets 429 at once
  * @param preparedContexts  contexts each backend keeps booted ahead of demand (default 2)
@@ -63,7 +65,7 @@ import java.util.Set;
  * @param pypySandbox       the {@code pypy-c-sandbox} binary of the {@code pypy} backend, or null
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
-                          int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
+                          java.time.Duration requestTimeout, int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
                           String defaultBackend,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
                           Map<String, Client> clients, Path pypySandbox) {
@@ -77,16 +79,20 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     }
 
     /**
-     * One client: the principal its code runs as, the grants it may ask for and its largest limits.
+     * One client: the principal its code runs as, the grants it may ask for, its largest limits, and how many
+     * of its requests may be in the server at once (from the first byte of the body to the answer; past it
+     * 429), so that one key cannot take every run slot (default: half of the runs and queue places, at least 1).
      *
      * @param keySha256 the SHA-256 of its API key, lowercase hex (the key itself is never stored)
      */
-    public record Client(String name, String keySha256, String principal, Set<String> grants, Limits limits) {
+    public record Client(String name, String keySha256, String principal, Set<String> grants, Limits limits,
+                         int maxConcurrentRequests) {
     }
 
     /** This configuration listening on another address and port. */
     public ServeConfig listeningOn(String bind, int port) {
-        return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, maxConcurrentRuns, maxQueuedRuns,
+        return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, requestTimeout, maxConcurrentRuns,
+                maxQueuedRuns,
                 preparedContexts, backends, defaultBackend, mounts, services, writable, clients, pypySandbox);
     }
 
@@ -144,7 +150,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
 
     /** The file as written, before checking. */
     private record File(String bind, Integer port, String dataDir, String maxRequestBytes, String maxCodeBytes,
-                        Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
+                        String requestTimeout, Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
                         List<String> backends,
                         String defaultBackend, Map<String, String> mounts, Map<String, String> services,
                         List<String> writable, Map<String, ClientFile> clients, String pypySandbox) {
@@ -186,18 +192,19 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             if (clients == null || clients.isEmpty()) {
                 throw new IllegalArgumentException("no clients: nobody could call this service");
             }
+            int concurrent = maxConcurrentRuns == null ? Math.max(2, Runtime.getRuntime().availableProcessors())
+                    : maxConcurrentRuns;
+            int queued = maxQueuedRuns == null ? 4 * concurrent : maxQueuedRuns;
             Map<String, Client> cs = new LinkedHashMap<>();
             Set<String> hashes = new LinkedHashSet<>();
+            int perClient = Math.max(1, (concurrent + Math.max(0, queued)) / 2);
             clients.forEach((name, c) -> {
-                Client client = c.check(name, ms.keySet(), ss.keySet());
+                Client client = c.check(name, ms.keySet(), ss.keySet(), perClient);
                 if (!hashes.add(client.keySha256())) {
                     throw new IllegalArgumentException("client " + name + " has the same key as another client");
                 }
                 cs.put(name, client);
             });
-            int concurrent = maxConcurrentRuns == null ? Math.max(2, Runtime.getRuntime().availableProcessors())
-                    : maxConcurrentRuns;
-            int queued = maxQueuedRuns == null ? 4 * concurrent : maxQueuedRuns;
             int prepared = preparedContexts == null ? 2 : preparedContexts;
             if (concurrent < 1 || queued < 0 || prepared < 0) {
                 throw new IllegalArgumentException("maxConcurrentRuns must be at least 1, maxQueuedRuns and "
@@ -206,19 +213,27 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             return new ServeConfig(bind == null ? "127.0.0.1" : bind, p,
                     base.resolve(dataDir == null ? "var/serve" : dataDir),
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
-                    concurrent, queued, prepared, bs, def, ms, ss, ws, cs,
+                    duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, bs, def, ms, ss, ws, cs,
                     pypySandbox == null ? null : base.resolve(pypySandbox));
         }
     }
 
     /** A client's limits as the file writes them; each absent one is the default. */
-    private record LimitsFile(String wallTime, String cpuTime, String memory, String output) {
+    private record LimitsFile(String wallTime, String cpuTime, String memory, String output, String response) {
+
+        Limits over(Limits base) {
+            Limits.Builder b = base.with(wallTime, cpuTime, memory, output).toBuilder();
+            if (response != null) {
+                b.parse("response", response);
+            }
+            return b.build();
+        }
     }
 
     private record ClientFile(String key, String keySha256, String principal, List<String> grants,
-                              LimitsFile limits) {
+                              LimitsFile limits, Integer maxConcurrentRequests) {
 
-        Client check(String name, Set<String> mountPoints, Set<String> serviceNames) {
+        Client check(String name, Set<String> mountPoints, Set<String> serviceNames, int defaultConcurrent) {
             String where = "client " + name + ": ";
             if ((key == null) == (keySha256 == null)) {
                 throw new IllegalArgumentException(where + "give exactly one of key and keySha256");
@@ -256,11 +271,23 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             }
             Limits l;
             try {
-                l = limits == null ? Limits.DEFAULT : Limits.DEFAULT.with(limits.wallTime(), limits.cpuTime(), limits.memory(), limits.output());
+                l = limits == null ? Limits.DEFAULT : limits.over(Limits.DEFAULT);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + e.getMessage(), e);
             }
-            return new Client(name, hash, principal, Set.copyOf(gs), l);
+            int concurrent = maxConcurrentRequests == null ? defaultConcurrent : maxConcurrentRequests;
+            if (concurrent < 1) {
+                throw new IllegalArgumentException(where + "maxConcurrentRequests must be at least 1");
+            }
+            return new Client(name, hash, principal, Set.copyOf(gs), l, concurrent);
+        }
+    }
+
+    private static java.time.Duration duration(String text, String dflt, String what) {
+        try {
+            return dev.cordon.Durations.parse(text == null ? dflt : text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
         }
     }
 

@@ -176,7 +176,7 @@ public final class HostilePrograms {
                         pass
                 """);
         ALL.add(new Program("out.result-too-large", "import cordon\ncordon.result('x' * 10**5)", false,
-                Limits.builder().wallTime(Duration.ofSeconds(10)).outputBytes(64 << 10).build(), ERROR, "ValueError"));
+                Limits.builder().wallTime(Duration.ofSeconds(10)).outputBytes(64 << 10).responseBytes(64 << 10).build(), ERROR, "ValueError"));
 
         // Filesystem: quotas and the layout hold.
         addTmp("fs.many-files", ERROR, "OSError", "i = 0\nwhile True:\n    open('/tmp/f%d' % i, 'w').close()\n    i += 1");

@@ -138,7 +138,7 @@ final class GraalPySandbox implements Sandbox {
         fileSystem.recordTo(spec.audit());
         bridge.bind(spec.bridge());
         return run(spec.code(), spec.sourceName(), spec.interactive(), spec.maxOperationBytes(),
-                spec.limits().wallTime());
+                spec.timeLeft());
     }
 
     private Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,

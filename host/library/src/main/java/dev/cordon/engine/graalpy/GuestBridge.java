@@ -12,7 +12,7 @@ import org.graalvm.polyglot.HostAccess;
  */
 public final class GuestBridge {
 
-    private static final CallBridge NO_CALL = new CallBridge("{}", 0, new dev.cordon.capabilities.AuditTrail(java.time.Clock.systemUTC(), 0), null);
+    private static final CallBridge NO_CALL = new CallBridge("{}", new dev.cordon.capabilities.ResponseBudget(1), new dev.cordon.capabilities.AuditTrail(), null);
 
     private final String world;
     private volatile CallBridge call = NO_CALL;
