@@ -302,6 +302,209 @@ def _range_length(r):
     return 0 if r.stop >= r.start else (r.start - r.stop - r.step - 1) // -r.step
 
 
+def _digits_over(spec, limit):
+    """The largest run of digits in a format spec (a width or a precision), if over limit; else None."""
+    largest = 0
+    run = 0
+    for ch in spec:
+        if "0" <= ch <= "9":
+            run = run * 10 + (ord(ch) - 48)
+            if run > limit:
+                return run
+        else:
+            largest = run if run > largest else largest
+            run = 0
+    return None
+
+
+def _check_spec(spec):
+    """Refuses a format spec whose width or precision would produce more than the call may use at once."""
+    if _type(spec) is _str and _len(spec) > 2:
+        n = _digits_over(spec, _limit[0])
+        if n is not None:
+            _refuse("a format width or precision of %d" % n, n)
+
+
+def _check_mod_format(fmt, args):
+    """Refuses %-formatting whose widths or precisions (written or given by *) are over the call's limit."""
+    if not _isinstance(fmt, (_str, _bytes, _bytearray)):
+        return
+    text = fmt if _isinstance(fmt, _str) else _bytes(fmt).decode("latin-1")
+    if "%" not in text:
+        return
+    values = args if _type(args) is _tuple else (args,)
+    used = 0
+    i = 0
+    n = _len(text)
+    limit = _limit[0]
+    while i < n:
+        if text[i] != "%":
+            i += 1
+            continue
+        i += 1
+        if i < n and text[i] == "%":
+            i += 1
+            continue
+        if i < n and text[i] == "(":
+            close = text.find(")", i)
+            i = n if close < 0 else close + 1
+        while i < n and text[i] in "#0- +":
+            i += 1
+        for part in ("width", "precision"):
+            if part == "precision":
+                if i < n and text[i] == ".":
+                    i += 1
+                else:
+                    break
+            if i < n and text[i] == "*":
+                value = values[used] if used < _len(values) else 0
+                used += 1
+                i += 1
+                if _isinstance(value, _int) and value > limit:
+                    _refuse("a %%-format %s of %d" % (part, value), value)
+            else:
+                start = i
+                while i < n and "0" <= text[i] <= "9":
+                    i += 1
+                if i - start > 9 or (i > start and _int(text[start:i]) > limit):
+                    _refuse("a %%-format %s of %s" % (part, text[start:i]), limit + 1)
+        used += 1
+        i += 1
+
+
+def mod(a, b):
+    """a % b, with a string's %-format checked first (numbers never get here from a function's body)."""
+    if _type(a) is not _int and _type(a) is not _float:
+        _check_mod_format(a, b)
+    return a % b
+
+
+def formatted(value, spec, conversion):
+    """The text of an f-string's replacement field whose spec was not known to be small: the conversion
+    (!s, !r, !a) applied, the spec checked, then formatted."""
+    if conversion == 115:
+        value = _str(value)
+    elif conversion == 114:
+        value = repr(value)
+    elif conversion == 97:
+        value = ascii(value)
+    _check_spec(spec)
+    return format(value, spec)
+
+
+def _check_str_format(fmt, args, kwargs, mapping=None):
+    """Refuses str.format (or format_map, with mapping) whose specs, their nested fields filled in, are over
+    the call's limit."""
+    if not _isinstance(fmt, _str) or "{" not in fmt:
+        return
+    import _string
+    for literal, field, spec, conversion in _string.formatter_parser(fmt):
+        if spec:
+            if "{" in spec:
+                spec = _str.format_map(spec, mapping) if mapping is not None else _str.format(spec, *args, **kwargs)
+            _check_spec(spec)
+
+
+def _result_of_replace(s, args):
+    if _len(args) >= 2 and _isinstance(args[0], (_str, _bytes, _bytearray)):
+        old, new = args[0], args[1]
+        count = args[2] if _len(args) > 2 and _isinstance(args[2], _int) and args[2] >= 0 else -1
+        if _isinstance(new, (_str, _bytes, _bytearray)) and _len(new) > _len(old):
+            hits = s.count(old) if _len(old) else _len(s) + 1
+            if count >= 0:
+                hits = min(hits, count)
+            total = _len(s) + hits * (_len(new) - _len(old))
+            if total > _limit[0]:
+                _refuse("replace() making %d characters" % total, total)
+
+
+def _result_of_expandtabs(s, args, kwargs):
+    tab = args[0] if args else kwargs.get("tabsize", 8)
+    if _isinstance(tab, _int) and tab > 1:
+        tabs = s.count("\t" if _isinstance(s, _str) else b"\t")
+        total = _len(s) + tabs * tab
+        if total > _limit[0]:
+            _refuse("expandtabs(%d) making %d characters" % (tab, total), total)
+
+
+def _result_of_join(sep, items):
+    """The items of a join, as a list, after refusing it if the joined result is over the call's limit: the
+    real size of the items counts, not only their number."""
+    if _type(items) is not _list and _type(items) is not _tuple:
+        items = _list(sized(items))
+    total = _len(sep) * max(0, _len(items) - 1)
+    limit = _limit[0]
+    for item in items:
+        if _isinstance(item, (_str, _bytes, _bytearray)):
+            total += _len(item)
+            if total > limit:
+                _refuse("a join of %d items" % _len(items), total)
+    return items
+
+
+_TEXTS = (_str, _bytes, _bytearray)
+
+
+def _operator_check(name, a, b):
+    """The check of an operator's dunder method called by name: a is the instance, b the other operand."""
+    if name in ("__mul__", "__imul__"):
+        _operands(a, b)
+    elif name == "__rmul__":
+        _operands(b, a)
+    elif name in ("__pow__", "__ipow__"):
+        _check_pow(a, b)
+    elif name == "__rpow__":
+        _check_pow(b, a)
+    elif name in ("__lshift__", "__ilshift__"):
+        _check_shift(a, b)
+    elif name == "__rlshift__":
+        _check_shift(b, a)
+    elif name == "__mod__":
+        _check_mod_format(a, b)
+    elif name == "__rmod__":
+        _check_mod_format(b, a)
+    elif name == "__format__":
+        _check_spec(b)
+
+
+def method(obj, name, *args, **kwargs):
+    """obj.name(*args, **kwargs), the call checked first when it could make more than the call may use in one
+    uninterruptible step: an operator's dunder method called by name (on an instance, or on a class with the
+    instance as first argument), str.format, replace, expandtabs, join, int.to_bytes."""
+    f = getattr(obj, name)
+    if name in _OPERATOR_DUNDERS:
+        if _isinstance(obj, _type):
+            if _len(args) >= 2:
+                _operator_check(name, args[0], args[1])
+        elif args:
+            _operator_check(name, obj, args[0])
+    elif _isinstance(obj, _TEXTS):
+        if name == "join" and args:
+            args = (_result_of_join(obj, args[0]),) + args[1:]
+        elif name == "replace":
+            _result_of_replace(obj, args)
+        elif name == "expandtabs":
+            _result_of_expandtabs(obj, args, kwargs)
+        elif name == "format":
+            _check_str_format(obj, args, kwargs)
+        elif name == "format_map" and args:
+            _check_str_format(obj, (), {}, args[0])
+    elif name == "to_bytes" and _isinstance(obj, _int):
+        n = args[0] if args else kwargs.get("length", 1)
+        sized(_count(n))
+    return f(*args, **kwargs)
+
+
+_OPERATOR_DUNDERS = frozenset(("__mul__", "__rmul__", "__imul__", "__pow__", "__rpow__", "__ipow__",
+                               "__lshift__", "__rlshift__", "__ilshift__", "__mod__", "__rmod__", "__format__"))
+# Methods whose calls go through method(): what they produce is sized by their arguments' contents.
+_CHECKED_METHODS = _OPERATOR_DUNDERS | frozenset(("join", "replace", "expandtabs", "format", "format_map",
+                                                  "to_bytes"))
+# The f-string prefixes: an f-string's replacement fields can carry a width.
+_FSTRING_PREFIXES = tuple(p + q for p in ("f", "F", "fr", "fR", "Fr", "FR", "rf", "rF", "Rf", "RF")
+                          for q in ("'", '"'))
+
+
 # Calls by name whose first argument is materialised in one step, and methods likewise.
 _SIZED_CALLS = frozenset(("list", "tuple", "set", "frozenset", "sorted", "bytes", "bytearray"))
 _SIZED_METHODS = frozenset(("join", "fromkeys", "ljust", "rjust", "center", "zfill", "extend", "update",
@@ -309,10 +512,12 @@ _SIZED_METHODS = frozenset(("join", "fromkeys", "ljust", "rjust", "center", "zfi
 # Where the first argument may be a size given by __index__ rather than an iterable.
 _SIZE_CHECKS = {"bytes": "__cordon_bytes_size__", "bytearray": "__cordon_size__", "ljust": "__cordon_size__",
                 "rjust": "__cordon_size__", "center": "__cordon_size__", "zfill": "__cordon_size__"}
-_BINOPS = {ast.Mult: "__cordon_mul__", ast.Pow: "__cordon_pow__", ast.LShift: "__cordon_lshift__"}
+_BINOPS = {ast.Mult: "__cordon_mul__", ast.Pow: "__cordon_pow__", ast.LShift: "__cordon_lshift__",
+           ast.Mod: "__cordon_mod__"}
 _AUGOPS = {ast.Mult: "__cordon_imul__", ast.Pow: "__cordon_ipow__", ast.LShift: "__cordon_ilshift__"}
 # A source without any of these has nothing to rewrite (the host checks the same list).
-TRIGGERS = ("*", "<<") + tuple(sorted(_SIZED_CALLS | _SIZED_METHODS | {"__cordon", "except"}))
+TRIGGERS = ("*", "<<", "%") + tuple(sorted(_SIZED_CALLS | _SIZED_METHODS | _CHECKED_METHODS | {"__cordon", "except"})) \
+    + _FSTRING_PREFIXES
 
 
 def _call(name, node, *args):
@@ -386,7 +591,13 @@ def _replacement(node, inline, temps):
             return None
         if inline and name == "__cordon_mul__" and not (_type(node.left) is ast.Constant is _type(node.right)):
             return _float_first(name, node, node.left, node.right, temps)
+        if inline and name == "__cordon_mod__":
+            return _number_first(node, temps)
         return _call(name, node, node.left, node.right)
+    if t is ast.FormattedValue and node.format_spec is not None and not _small_spec(node.format_spec):
+        value = _call("__cordon_formatted__", node, node.value, node.format_spec,
+                      _copy_location(ast.Constant(value=node.conversion), node))
+        return _copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
     if t is ast.AugAssign:
         name = _AUGOPS.get(_type(node.op))
         # A target whose reading could have side effects (x[f()] *= n) keeps its single evaluation.
@@ -406,6 +617,10 @@ def _replacement(node, inline, temps):
                      or _type(f) is ast.Attribute and f.attr in _SIZED_METHODS)):
             name = f.id if _type(f) is ast.Name else f.attr
             node.args[0] = _call(_SIZE_CHECKS.get(name, "__cordon_sized__"), node.args[0], node.args[0])
+        if _type(f) is ast.Attribute and f.attr in _CHECKED_METHODS:
+            return _copy_location(ast.Call(func=_name("__cordon_method__", node),
+                                           args=[f.value, _copy_location(ast.Constant(value=f.attr), node)] + node.args,
+                                           keywords=node.keywords), node)
     elif t is ast.Starred and _type(node.ctx) is ast.Load:
         node.value = _call("__cordon_sized__", node.value, node.value)
     elif t is ast.ExceptHandler and node.body:
@@ -413,6 +628,29 @@ def _replacement(node, inline, temps):
         # first asks whether the call's time is over.
         node.body.insert(0, _copy_location(ast.Expr(value=_call("__cordon_stopped__", node.body[0])), node.body[0]))
     return None
+
+
+def _number_first(node, temps):
+    """a % b in a function: the left operand is evaluated once into a local; if it is exactly an int or a
+    float the remainder is computed as written, otherwise (a string's %-format) the check is called."""
+    temp = "__cordon_%d__" % temps[0]
+    temps[0] += 1
+    assign = _copy_location(ast.NamedExpr(target=_name(temp, node, True), value=node.left), node)
+    test = _copy_location(ast.Compare(left=_call("__cordon_type__", node, assign), ops=[ast.In()],
+                                      comparators=[_name("__cordon_numbers__", node)]), node)
+    body = _copy_location(ast.BinOp(left=_name(temp, node), op=ast.Mod(), right=node.right), node)
+    return _copy_location(ast.IfExp(test=test, body=body,
+                                    orelse=_call("__cordon_mod__", node, _name(temp, node), node.right)), node)
+
+
+def _small_spec(spec):
+    """Whether an f-string's format spec is literal text with no width or precision over the unchecked size."""
+    for part in spec.values:
+        if _type(part) is not ast.Constant or _type(part.value) is not _str:
+            return False
+        if _digits_over(part.value, _SMALL) is not None:
+            return False
+    return True
 
 
 def _constant(node):
@@ -430,6 +668,16 @@ def _statically_small(node):
     so that literal arithmetic ('-' * 40, 2 ** 16, x * 0.5) costs nothing and GraalPy can fold it."""
     left_known, left = _constant(node.left)
     right_known, right = _constant(node.right)
+    if _type(node.op) is ast.Mod:
+        # Only the left operand decides: a number's remainder, or a literal format with no * and no large width.
+        if not left_known:
+            return False
+        if _type(left) in (_int, _float):
+            return True
+        if _type(left) in (_str, _bytes):
+            text = left if _type(left) is _str else left.decode("latin-1")
+            return "*" not in text and _digits_over(text, _SMALL) is None
+        return False
     if _type(node.op) is not ast.LShift and (left_known and _type(left) is _float or right_known and _type(right) is _float):
         return True
     if not (left_known and right_known):
@@ -536,6 +784,9 @@ def _reserved(node):
     raise err
 
 
+# The most digits an int may be converted to or from text with (CPython's default is 4300; 0 means none).
+MAX_DIGITS = 100000
+
 # GraalPy parses uninterruptibly; over this size a pathological source could keep its thread for seconds.
 MAX_SOURCE = 1 << 20
 # The read-only libraries of the sandbox: their own modules are compiled as written.
@@ -631,7 +882,9 @@ def install(monotonic):
     checks = {"__cordon_mul__": mul, "__cordon_imul__": imul, "__cordon_pow__": pow_, "__cordon_ipow__": ipow,
               "__cordon_lshift__": lshift, "__cordon_ilshift__": ilshift, "__cordon_sized__": sized,
               "__cordon_size__": size, "__cordon_bytes_size__": bytes_size,
-              "__cordon_stopped__": check_stopped, "__cordon_type__": _type, "__cordon_float__": _float}
+              "__cordon_stopped__": check_stopped, "__cordon_type__": _type, "__cordon_float__": _float,
+              "__cordon_mod__": mod, "__cordon_numbers__": (_int, _float), "__cordon_method__": method,
+              "__cordon_formatted__": formatted}
     for name, f in checks.items():
         setattr(builtins, name, f)
 
@@ -662,7 +915,8 @@ def install(monotonic):
             if original is not None:
                 setattr(module, name, multiplying(original, name))
         for name, check in (("pow", _check_pow), ("ipow", _check_pow), ("__pow__", _check_pow),
-                            ("lshift", _check_shift), ("ilshift", _check_shift), ("__lshift__", _check_shift)):
+                            ("lshift", _check_shift), ("ilshift", _check_shift), ("__lshift__", _check_shift),
+                            ("mod", _check_mod_format), ("imod", _check_mod_format), ("__mod__", _check_mod_format)):
             original = getattr(module, name, None)
             if original is not None:
                 setattr(module, name, checked(original, check_binary(check), name))
@@ -678,6 +932,16 @@ def install(monotonic):
     pow.__doc__ = original_pow.__doc__
     pow.__module__ = "builtins"
     builtins.pow = pow
+
+    original_format = builtins.format
+
+    def format(value, format_spec="", /):
+        _check_spec(format_spec)
+        return original_format(value, format_spec)
+
+    format.__doc__ = original_format.__doc__
+    format.__module__ = "builtins"
+    builtins.format = format
 
     original_sorted = builtins.sorted
 
@@ -700,6 +964,28 @@ def install(monotonic):
         original = getattr(math, name, None)
         if original is not None:
             setattr(math, name, checked(original, check))
+
+    original_prod = getattr(math, "prod", None)
+    if original_prod is not None:
+        def prod(iterable, /, *, start=1):
+            # In Python, so that it can be interrupted, and each product checked as the operator's are.
+            result = start
+            for x in iterable:
+                result = mul(result, x)
+            return result
+
+        math.prod = like(prod, original_prod, "prod")
+
+    original_set_digits = getattr(sys, "set_int_max_str_digits", None)
+    if original_set_digits is not None:
+        def set_int_max_str_digits(maxdigits):
+            # Converting a huge integer to text cannot be interrupted: the bound stays on, at most MAX_DIGITS.
+            if not _isinstance(maxdigits, _int) or maxdigits == 0 or maxdigits > MAX_DIGITS:
+                raise ValueError("int max str digits may be 640 to %d in the sandbox (conversions of longer"
+                                 " integers cannot be interrupted)" % MAX_DIGITS)
+            return original_set_digits(maxdigits)
+
+        sys.set_int_max_str_digits = like(set_int_max_str_digits, original_set_digits, "set_int_max_str_digits")
 
     def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **kwargs):
         if flags & ast.PyCF_ONLY_AST:

@@ -18,8 +18,8 @@ _id = id
 _len = len
 _isinstance = isinstance
 
-_BINARY = {ast.Mult: " * ", ast.BitOr: " | "}
-_COMPARE = {ast.Is: " is "}
+_BINARY = {ast.Mult: " * ", ast.BitOr: " | ", ast.Mod: " % "}
+_COMPARE = {ast.Is: " is ", ast.In: " in "}
 # The nodes the guard makes whose text needs no parentheses wherever it goes: a name, a call, an attribute or
 # an item of a name. Every other node it makes is written in parentheses.
 _ATOMS = (ast.Name, ast.Call, ast.Attribute, ast.Subscript)
@@ -175,11 +175,15 @@ class _Writer:
         t = _type(node)
         if t is ast.Name:
             return node.id
+        if t is ast.Constant and _type(node.value) in (str, int):
+            # The method name of a checked call, the conversion of a replacement field.
+            return repr(node.value)
         if t is ast.Call:
-            if node.keywords:
-                raise _Declined()
-            args = ", ".join(self.expr(a, depth) for a in node.args)
-            return self.expr(node.func, depth) + "(" + args + ")"
+            args = [("*" + self.expr(a.value, depth)) if _type(a) is ast.Starred else self.expr(a, depth)
+                    for a in node.args]
+            for k in node.keywords:
+                args.append(("**" if k.arg is None else k.arg + "=") + self.expr(k.value, depth))
+            return self.expr(node.func, depth) + "(" + ", ".join(args) + ")"
         if t is ast.NamedExpr:
             return "(" + self.text(node.target, depth + 1) + " := " + self.expr(node.value, depth) + ")"
         if t is ast.Compare:

@@ -111,7 +111,34 @@ class OperationGuardTest {
                 Arguments.of("a size given by __index__", "class N:\n    def __index__(self): return 10**9\nbytearray(N())",
                         "an object of"),
                 Arguments.of("inside a lambda in a comprehension", "[(lambda n: 'x' * n)(n) for n in (1, 10**9)]",
-                        "repeating a str"));
+                        "repeating a str"),
+                // Dunder methods called by their plain name, bound and unbound.
+                Arguments.of("__pow__ by name", "(7).__pow__(10**8)", "the power"),
+                Arguments.of("__mul__ of a list by name", "[0].__mul__(3 * 10**8)", "repeating a list"),
+                Arguments.of("str.__mul__ unbound", "str.__mul__('x', 10**9)", "repeating a str"),
+                Arguments.of("int.__pow__ unbound", "int.__pow__(7, 10**8)", "the power"),
+                Arguments.of("__rmul__ by name", "(10**9).__rmul__([0]) if False else [0].__rmul__(10**9)", "repeating a list"),
+                Arguments.of("__lshift__ by name", "(1).__lshift__(10**10)", "an integer shift"),
+                // Widths and precisions that make a huge text in one step.
+                Arguments.of("%-format width", "'%0999999999d' % 1", "a %-format width"),
+                Arguments.of("%-format width given by *", "'%*d' % (999999999, 1)", "a %-format width"),
+                Arguments.of("%-format of a variable format", "f = '%0999999999d'\nf % 1", "a %-format width"),
+                Arguments.of("%-format in a function", "def f(fmt):\n    return fmt % 1\nf('%.999999999f')",
+                        "a %-format precision"),
+                Arguments.of("format() width", "format(1, '0999999999d')", "a format width"),
+                Arguments.of("str.format width", "'{:0999999999}'.format(1)", "a format width"),
+                Arguments.of("str.format nested width", "'{:{w}}'.format(1, w=999999999)", "a format width"),
+                Arguments.of("f-string width", "f'{1:0999999999}'", "a format width"),
+                Arguments.of("f-string width from a variable", "w = 999999999\nf'{1:{w}}'", "a format width"),
+                Arguments.of("__format__ by name", "(1).__format__('0999999999d')", "a format width"),
+                // Builtins whose result size their arguments' contents decide.
+                Arguments.of("int.to_bytes of a huge length", "(1).to_bytes(1500000000, 'big')", "an object of"),
+                Arguments.of("math.prod of a huge range", "import math\nmath.prod(range(1, 300000))", "the product"),
+                Arguments.of("replace that multiplies", "('a' * 1000).replace('a', 'b' * 1000000)", "replace()"),
+                Arguments.of("expandtabs that multiplies", "('\\t' * 1000).expandtabs(1000000)", "expandtabs("),
+                Arguments.of("a join of large items", "''.join(['x' * 10**6] * 100)", "a join of 100 items"),
+                Arguments.of("a join of one large item many times", "b','.join((b'x' * 10**6,) * 100)",
+                        "a join of 100 items"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -137,6 +164,53 @@ class OperationGuardTest {
                 """);
         assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
         assertThat(r.stdout()).isEqualTo("[1000000000, 2000000000] [1, 1, 1] [1, 2, 1, 2] deque(['a', 'b', 'a', 'b'])\n");
+    }
+
+    @Test
+    void integerTextConversionsKeepABound() {
+        ExecutionResult r = run("""
+                import sys
+                for n in (0, 10**6):
+                    try:
+                        sys.set_int_max_str_digits(n)
+                    except ValueError as e:
+                        print('refused', n)
+                sys.set_int_max_str_digits(5000)
+                print(sys.get_int_max_str_digits())
+                try:
+                    str(10 ** 6000)
+                except ValueError:
+                    print('too many digits')
+                """);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("refused 0\nrefused 1000000\n5000\ntoo many digits\n");
+    }
+
+    @Test
+    void formattingJoiningAndReplacingBehaveAsInCPython() {
+        ExecutionResult r = run("""
+                import math, os.path, operator
+                def f(x, fmt):
+                    return fmt % x, x % 3, 7.5 % 2
+                w = 5
+                print('%d items, %s %.2f %5s|%-4d|' % (3, 'x', 2.5, 'ab', 7), b'%03d' % 5, '%*d' % (4, 1))
+                print(f(10, '<%d>'), f'{3.14159:.2f}|{"a":>{w}}|{7!r:>3}|{"q"!r}', format(255, 'x'), format(3.5))
+                print('{0:>5}|{1:{w}}|{0}'.format('a', 'b', w=w), '{x}'.format_map({'x': 1}), '{}'.format(2))
+                print('-'.join(['a', 'b']), b','.join([b'x', b'y']), ''.join(c for c in 'abc'), os.path.join('a', 'b'))
+                print('aXbX'.replace('X', '-'), 'aXbX'.replace('X', '--', 1), 'a\\tb'.expandtabs(4), (1).to_bytes(2, 'big'))
+                print(math.prod([2, 3, 4]), math.prod([]), math.prod(range(1, 6), start=2), operator.mod(7, 3))
+                print((7).__pow__(2), [0].__mul__(3), str.__mul__('ab', 2), (5).__format__('03d'), (3).__rmul__(2))
+                """);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                3 items, x 2.50    ab|7   | b'005'    1
+                ('<10>', 1, 1.5) 3.14|    a|  7|'q' ff 3.5
+                    a|b    |a 1 2
+                a-b b'x,y' abc a/b
+                a-b- a--bX a   b b'\\x00\\x01'
+                24 1 240 1
+                49 [0, 0, 0] abab 005 6
+                """);
     }
 
     @Test
