@@ -106,6 +106,7 @@ def install(bridge):
     except ImportError:
         pass
 
+    _refuse_native_modules()
     _guard_builtins()
     _json_numbers_in_scanner()
     from _cordon_graalpy import guard
@@ -117,6 +118,36 @@ def install(bridge):
 
 
 
+# GraalPy's modules that are native code (C extensions in its home, or Java modules that call C through its
+# native interface when used), which a sandbox without native access cannot run. Tried anyway, the first
+# fails with an ImportError that names GraalPy's option, every later one with a SystemError, and crypt's
+# import takes the whole interpreter down: refused here first, as CPython refuses a module it does not have.
+_NATIVE_MODULES = frozenset((
+    "pyexpat", "_sqlite3", "termios", "_cpython_sre", "_cpython_unicodedata", "_ctypes_test",
+    "_testcapi", "_testbuffer", "_testmultiphase", "_testsinglephase", "_testinternalcapi", "crypt", "_crypt",
+))
+
+
+def _refuse_native_modules():
+    """Puts first on sys.meta_path a finder that refuses the native modules as absent (ModuleNotFoundError,
+    an ImportError), so that code written for CPython falls back as it does where they are missing."""
+    class NativeModules(object):
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name in _NATIVE_MODULES:
+                raise ModuleNotFoundError("No module named %r: it is native code, which the sandbox does not run"
+                                          % name, name=name)
+            return None
+
+        @staticmethod
+        def invalidate_caches():
+            pass
+
+    sys.meta_path.insert(0, NativeModules)
+    for name in _NATIVE_MODULES:
+        sys.modules.pop(name, None)
+
+
 def _call_starter(cordon_globals, set_limits):
     """The function the host calls before each call's code: its limits, and its own parameters.
 
@@ -124,9 +155,10 @@ def _call_starter(cordon_globals, set_limits):
     must decode its own, so the cached one is dropped here. The module's dict is the one captured at
     boot, so rebinding sys.modules["cordon"] cannot make the host run guest code at this point.
     """
-    def start_call(max_bytes, seconds):
+    def start_call(max_bytes, seconds, argv):
         set_limits(max_bytes, seconds)
         cordon_globals.pop("params", None)
+        sys.argv = [str(a) for a in argv]
 
     return start_call
 

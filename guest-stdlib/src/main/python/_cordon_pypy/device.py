@@ -65,6 +65,9 @@ class DeviceBridge(object):
     def deny(self, category, action, target):
         self._ask("deny", category, action, target)
 
+    def argv(self):
+        return self._ask("argv")
+
     def world(self):
         return self._ask("world")
 

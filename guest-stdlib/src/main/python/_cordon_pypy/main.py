@@ -49,6 +49,7 @@ def main():
     cordon.params = cordon._json().loads(bridge.params())
     _apply_world(bridge)
     filename = bridge.source_name()
+    sys.argv = list(cordon._json().loads(bridge.argv()))
     fd = open("/dev/cordon/code", "rb")
     try:
         source_bytes = fd.read()

@@ -1,9 +1,10 @@
 """The guest's virtual POSIX world, applied to the interpreter at start-up on every backend.
 
 The host defines the world once (its GuestWorld) and hands it over as text, one "key=value" per
-line; parse() reads it and apply() makes posix and os answer from it: the process and user ids,
-uname, the processor count, the environment, and PermissionError for each process-level call.
-Works on Python 2.7 and on Python 3, before any module that copies these functions is imported.
+line; parse() reads it and apply() makes posix, os and pwd answer from it: the process and user
+ids, the user's entry (its name, home and shell), uname, the processor count, the environment, and
+PermissionError for each process-level call. The grp module of the guest stdlib answers for the
+group. Works on Python 2.7 and on Python 3, before any module that copies these functions is imported.
 """
 
 _INTS = ("pid", "ppid", "uid", "gid", "cpu_count")
@@ -65,6 +66,7 @@ def apply(world, refuse):
         for name in world["process_calls"]:
             if hasattr(module, name):
                 setattr(module, name, refuse(name))
+    _apply_pwd(world)
     # os.environ is built from posix.environ when os is first imported; if os is already there, its
     # mapping's store is set directly (setting items would call putenv, which the host may refuse).
     _set(posix.environ, world["environment"])
@@ -75,6 +77,35 @@ def apply(world, refuse):
             store = getattr(environ, "data", None)
         if store is not None:
             _set(store, world["environment"])
+
+
+def _apply_pwd(world):
+    """pwd answers for the guest's user, and for no one else (KeyError, as CPython for an unknown user)."""
+    try:
+        import pwd
+    except ImportError:
+        return
+    entry = (world["user"], "x", world["uid"], world["gid"], world["user"], world["home"], world["shell"])
+    struct = getattr(pwd, "struct_passwd", None)
+    if struct is not None:
+        entry = struct(entry)
+
+    def getpwuid(uid):
+        if uid != world["uid"]:
+            raise KeyError("getpwuid(): uid not found: %s" % (uid,))
+        return entry
+
+    def getpwnam(name):
+        if name != world["user"]:
+            raise KeyError("getpwnam(): name not found: %r" % (name,))
+        return entry
+
+    def getpwall():
+        return [entry]
+
+    for f in (getpwuid, getpwnam, getpwall):
+        f.__module__ = "pwd"
+        setattr(pwd, f.__name__, f)
 
 
 def _set(store, environment):

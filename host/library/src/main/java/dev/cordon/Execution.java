@@ -27,6 +27,7 @@ public final class Execution {
 
     private final String code;
     private final String sourceName;
+    private final List<String> argv;
     private final Principal principal;
     private final Grants grants;
     private final Map<String, Object> params;
@@ -40,6 +41,7 @@ public final class Execution {
     private Execution(Builder b) {
         this.code = b.code;
         this.sourceName = b.sourceName;
+        this.argv = b.argv != null ? List.copyOf(b.argv) : defaultArgv(b.sourceName);
         this.principal = b.principal;
         this.grants = Grants.of(b.grants);
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(b.params));
@@ -62,6 +64,23 @@ public final class Execution {
     /** The name tracebacks show for the code: the file's name, or {@code <string>}. */
     public String sourceName() {
         return sourceName;
+    }
+
+    /**
+     * The guest's {@code sys.argv}: as given to {@link Builder#argv}, else what CPython gives for the same
+     * invocation: {@code ['-c']} for code given as text, {@code ['-']} for a program read from stdin, the
+     * script's name for a file.
+     */
+    public List<String> argv() {
+        return argv;
+    }
+
+    private static List<String> defaultArgv(String sourceName) {
+        return switch (sourceName) {
+            case "<string>" -> List.of("-c");
+            case "<stdin>" -> List.of("-");
+            default -> List.of(sourceName);
+        };
     }
 
     public Principal principal() {
@@ -105,6 +124,7 @@ public final class Execution {
     public static final class Builder {
         private String code;
         private String sourceName = "<string>";
+        private List<String> argv;
         private Principal principal = Principal.ANONYMOUS;
         private final List<String> grants = new ArrayList<>();
         private final Map<String, Object> params = new LinkedHashMap<>();
@@ -142,6 +162,19 @@ public final class Execution {
                 throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
             }
             this.sourceName = String.valueOf(file.getFileName());
+            return this;
+        }
+
+        /**
+         * The guest's {@code sys.argv} (default: as CPython would give it, see {@link Execution#argv()}).
+         *
+         * @throws IllegalArgumentException for an empty list
+         */
+        public Builder argv(List<String> argv) {
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("sys.argv holds at least the program's name");
+            }
+            this.argv = List.copyOf(argv);
             return this;
         }
 

@@ -152,7 +152,8 @@ final class GuestCall {
             monitor.cpuSource(s::cpuNanos);
             gateway.recordTo(audit);
             gateway.deadline(java.time.Instant.now().plus(monitor.timeLeft()));
-            RunSpec spec = new RunSpec(execution.code(), execution.sourceName(), interactive, execution.openStdin(),
+            RunSpec spec = new RunSpec(execution.code(), execution.sourceName(), execution.argv(), interactive,
+                    execution.openStdin(),
                     stdout, stderr, bridge, audit, monitor.limits(), monitor.timeLeft(),
                     maxOperationBytes(monitor.limits()));
             prepareNanos = runner.ticker.read() - start;

@@ -107,7 +107,7 @@ class DenyByDefaultTest {
                 ['/usr/lib/graalpy/lib/python3.12', '/usr/lib/graalpy/lib/graalpy25.0/modules', '/usr/lib/cordon']
                 /usr/lib/graalpy/lib/python3.12/json/__init__.py
                 ['dev', 'usr'] ['cordon', 'graalpy']
-                {}
+                {'HOME': '/tmp', 'LANG': 'C.UTF-8', 'LOGNAME': 'sandbox', 'PATH': '/usr/local/bin:/usr/bin:/bin', 'USER': 'sandbox'}
                 /
                 """);
         String home = System.getProperty("user.home");

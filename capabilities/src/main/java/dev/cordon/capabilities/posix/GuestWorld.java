@@ -19,6 +19,8 @@ import java.util.TreeSet;
  * @param gid          the group id (real and effective)
  * @param user         the user's name
  * @param group        the group's name
+ * @param home         the user's home directory (also its working directory when {@code fs.tmp} is granted)
+ * @param shell        the user's login shell, as {@code pwd} reports it
  * @param hostname     the machine's name ({@code uname().nodename})
  * @param sysname      the system's name ({@code uname().sysname})
  * @param release      the kernel release ({@code uname().release})
@@ -29,13 +31,16 @@ import java.util.TreeSet;
  * @param processCalls the calls that would reach the host's processes, users or terminals: refused with
  *                     {@code PermissionError} (EPERM) on every backend, in Python and at the system-call level
  */
-public record GuestWorld(int pid, int ppid, int uid, int gid, String user, String group, String hostname,
+public record GuestWorld(int pid, int ppid, int uid, int gid, String user, String group, String home,
+                         String shell, String hostname,
                          String sysname, String release, String version, String machine, int cpuCount,
                          Map<String, String> environment, Set<String> processCalls) {
 
     /** The world of every call today. */
-    public static final GuestWorld DEFAULT = new GuestWorld(2, 1, 1000, 1000, "sandbox", "sandbox", "sandbox",
-            "Linux", "0", "#1 Cordon", machine(System.getProperty("os.arch", "")), 1, Map.of(),
+    public static final GuestWorld DEFAULT = new GuestWorld(2, 1, 1000, 1000, "sandbox", "sandbox", "/tmp",
+            "/bin/sh", "sandbox", "Linux", "0", "#1 Cordon", machine(System.getProperty("os.arch", "")), 1,
+            Map.of("HOME", "/tmp", "USER", "sandbox", "LOGNAME", "sandbox", "LANG", "C.UTF-8",
+                    "PATH", "/usr/local/bin:/usr/bin:/bin"),
             Set.of("system", "popen", "popen2", "popen3", "popen4", "fork", "forkpty", "vfork", "execv", "execve",
                     "execvp", "execvpe", "spawnv", "spawnve", "posix_spawn", "posix_spawnp", "kill", "killpg",
                     "wait", "wait3", "wait4", "waitpid", "waitid", "pidfd_open", "setsid", "setpgid", "setpgrp",
@@ -45,6 +50,8 @@ public record GuestWorld(int pid, int ppid, int uid, int gid, String user, Strin
     public GuestWorld {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(shell, "shell");
         Objects.requireNonNull(hostname, "hostname");
         environment = Map.copyOf(environment);
         processCalls = Set.copyOf(processCalls);
@@ -68,6 +75,8 @@ public record GuestWorld(int pid, int ppid, int uid, int gid, String user, Strin
         line(b, "gid", gid);
         line(b, "user", user);
         line(b, "group", group);
+        line(b, "home", home);
+        line(b, "shell", shell);
         line(b, "hostname", hostname);
         line(b, "cpu_count", cpuCount);
         uname().forEach(part -> line(b, "uname", part));

@@ -13,6 +13,7 @@ import java.util.Objects;
  *
  * @param code              the Python source
  * @param sourceName        the name tracebacks show for it
+ * @param argv              the guest's {@code sys.argv}
  * @param interactive       evaluate as a REPL line: echo the value of an expression statement
  * @param stdin             what the guest reads
  * @param stdout            where the guest's stdout goes (already capped by the caller)
@@ -23,13 +24,14 @@ import java.util.Objects;
  * @param timeLeft          the wall time the guest's code has (the limit less what the call waited in the queue)
  * @param maxOperationBytes the most one uninterruptible operation may allocate at once
  */
-public record RunSpec(String code, String sourceName, boolean interactive, InputStream stdin,
+public record RunSpec(String code, String sourceName, java.util.List<String> argv, boolean interactive, InputStream stdin,
                       OutputStream stdout, OutputStream stderr, CallBridge bridge, AuditTrail audit, Limits limits,
                       java.time.Duration timeLeft, long maxOperationBytes) {
 
     public RunSpec {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(sourceName, "sourceName");
+        argv = java.util.List.copyOf(argv);
         Objects.requireNonNull(stdin, "stdin");
         Objects.requireNonNull(stdout, "stdout");
         Objects.requireNonNull(stderr, "stderr");

@@ -134,7 +134,8 @@ class PyPyCrossBackendTest {
         cases.add(new Case("denials.py", b -> { }, r -> {
             assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(Status.OK);
             assertThat(r.stdout()).isEqualTo("read /etc/passwd ENOENT\nwrite /tmp without grant ENOENT\n"
-                    + "create /evil EACCES\nmkdir /usr/x EACCES\nos.system EPERM\nos.kill PermissionError\nenviron []\n");
+                    + "create /evil EACCES\nmkdir /usr/x EACCES\nos.system EPERM\nos.kill PermissionError\n"
+                    + "environ ['HOME', 'LANG', 'LOGNAME', 'PATH', 'USER']\n");
             assertThat(r.events()).anySatisfy(e -> assertThat(e.action() + " " + e.target()).isEqualTo("system id"));
         }));
         GuestWorld world = GuestWorld.DEFAULT;

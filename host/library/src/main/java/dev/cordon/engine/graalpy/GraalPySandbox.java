@@ -137,12 +137,12 @@ final class GraalPySandbox implements Sandbox {
         err.set(spec.stderr());
         fileSystem.recordTo(spec.audit());
         bridge.bind(spec.bridge());
-        return run(spec.code(), spec.sourceName(), spec.interactive(), spec.maxOperationBytes(),
+        return run(spec.code(), spec.sourceName(), spec.argv(), spec.interactive(), spec.maxOperationBytes(),
                 spec.timeLeft());
     }
 
-    private Outcome run(String code, String sourceName, boolean interactive, long maxOperationBytes,
-                        Duration wallTime) {
+    private Outcome run(String code, String sourceName, java.util.List<String> argv, boolean interactive,
+                        long maxOperationBytes, Duration wallTime) {
         boolean asWritten = !interactive && !facts.mayNeedGuard(code);
         Source source = asWritten
                 ? programs.of(code, sourceName)
@@ -152,7 +152,8 @@ final class GraalPySandbox implements Sandbox {
         String guardedText = null;
         try {
             try {
-                startCall.execute(maxOperationBytes, wallTime.toNanos() / 1e9);
+                startCall.execute(maxOperationBytes, wallTime.toNanos() / 1e9,
+                        org.graalvm.polyglot.proxy.ProxyArray.fromList(java.util.List.<Object>copyOf(argv)));
                 if (interactive) {
                     runGuarded.execute(code, sourceName, "single");
                 } else if (asWritten) {

@@ -141,7 +141,8 @@ final class GuestErrors {
                 continue;
             }
             SourceSection at = frame.getSourceLocation();
-            if (at == null || at.getSource() == null || at.getSource().getName().startsWith("<cordon")) {
+            if (at == null || at.getSource() == null || at.getSource().getName().startsWith("<cordon")
+                    || at.getSource().getName().startsWith(GraalPyRuntime.GUEST_LIB + "/")) {
                 continue;
             }
             String root = frame.getRootName() == null || frame.getRootName().isEmpty() ? "<module>" : frame.getRootName();

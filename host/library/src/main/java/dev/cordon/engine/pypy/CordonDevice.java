@@ -35,12 +35,14 @@ final class CordonDevice implements FileTree {
     private final String sourceName;
     private final CallBridge bridge;
     private final String world;
+    private final String argvJson;
     private final FileTime time = FileTime.from(Instant.EPOCH);
     private volatile GuestError error;
 
     /** @param world the guest's world as {@code cordon/_world.py} reads it */
-    CordonDevice(String code, String sourceName, CallBridge bridge, String world) {
+    CordonDevice(String code, String sourceName, java.util.List<String> argv, CallBridge bridge, String world) {
         this.world = world;
+        this.argvJson = dev.cordon.capabilities.Json.write(argv);
         this.code = code.getBytes(StandardCharsets.UTF_8);
         this.sourceName = sourceName;
         this.bridge = bridge;
@@ -106,6 +108,7 @@ final class CordonDevice implements FileTree {
             case "params/0" -> bridge.params();
             case "source/0" -> sourceName;
             case "world/0" -> world;
+            case "argv/0" -> argvJson;
             case "result/1" -> {
                 String problem = bridge.result(f.get(0));
                 yield problem == null ? "" : problem;

@@ -58,9 +58,9 @@ final class PyPyRun {
      * {@link PyPyEngine#baseFileSystem()} plus the call's grants; {@code /dev/cordon} is added here).
      */
     static PyPyRun prepare(PyPyEngine runner, VirtualFileSystem fs, String code, String sourceName,
-                           CallBridge bridge, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                           java.util.List<String> argv, CallBridge bridge, InputStream stdin, OutputStream stdout, OutputStream stderr,
                            long memoryLimit, AuditTrail audit, String cwd) {
-        CordonDevice device = new CordonDevice(code, sourceName, bridge, runner.world().toText());
+        CordonDevice device = new CordonDevice(code, sourceName, argv, bridge, runner.world().toText());
         Tail guestStderr = new Tail(stderr);
         VirtualProcess process = VirtualProcess.builder(fs.withMount("/dev/cordon", device))
                 .stdio(stdin, stdout, guestStderr).identity(runner.world().uid(), runner.world().gid()).cwd(cwd)

@@ -29,7 +29,7 @@ final class PyPySandbox implements Sandbox {
             throw new IllegalStateException("a PyPy sandbox serves one run");
         }
         fileSystem.recordTo(spec.audit());
-        PyPyRun run = PyPyRun.prepare(engine, fileSystem, spec.code(), spec.sourceName(), spec.bridge(),
+        PyPyRun run = PyPyRun.prepare(engine, fileSystem, spec.code(), spec.sourceName(), spec.argv(), spec.bridge(),
                 spec.stdin(), spec.stdout(), spec.stderr(), spec.limits().memoryBytes(), spec.audit(), cwd);
         current = run;
         if (cancelled) {
