@@ -42,6 +42,7 @@ import java.util.Objects;
 public final class Cordon implements AutoCloseable {
 
     private final Backend backend;
+    private final Isolation isolation;
     private final Limits defaultLimits;
     private final CallCapabilities capabilities;
     private final CallRunner runner;
@@ -51,8 +52,11 @@ public final class Cordon implements AutoCloseable {
         this.defaultLimits = b.defaultLimits;
         GuestPool guests = new GuestPool(b.maxConcurrentRuns, b.maxQueuedRuns);
         CallRunner[] self = new CallRunner[1];
-        Engine engine = Engines.start(b.backend, GuestWorld.DEFAULT, b.preparedContexts,
-                () -> self[0] != null && self[0].busy());
+        long heap = b.workerHeapBytes > 0 ? b.workerHeapBytes
+                : Math.min(b.defaultLimits.memoryBytes(), 8L << 30) + (384L << 20);
+        Engine engine = Engines.start(b.backend, new Engines.Settings(b.isolation, GuestWorld.DEFAULT,
+                b.preparedContexts, () -> self[0] != null && self[0].busy(), b.maxConcurrentRuns + 1, heap));
+        this.isolation = b.isolation;
         this.capabilities = new CallCapabilities(engine, b.mounts, b.gateway.build(), b.dataDir, b.tmpQuota);
         this.runner = new CallRunner(engine, capabilities, guests, new Watchdog(), new HeapGuard(b.heapPressure),
                 Ticker.system(), ThreadMeter.system(), b.grace);
@@ -107,6 +111,11 @@ public final class Cordon implements AutoCloseable {
         return backend;
     }
 
+    /** Where this Cordon runs GraalPy's guest code: in this JVM or in worker processes. */
+    public Isolation isolation() {
+        return isolation;
+    }
+
     /** How many contexts prepared ahead of demand are ready now (see {@link Builder#preparedContexts}). */
     public int preparedContextsReady() {
         return runner.engine.preparedReady();
@@ -123,14 +132,28 @@ public final class Cordon implements AutoCloseable {
     }
 
     /**
-     * Waits until no guest thread is at work (draining ones included) and no call is queued, for a clean
-     * shutdown or a measurement that must start from rest.
+     * Waits until no guest thread is at work (draining ones included) and no call is queued, and in
+     * {@link Isolation#PROCESS} until every worker is up and idle again (a killed one's replacement included),
+     * for a clean shutdown or a measurement that must start from rest.
      *
      * @return false if {@code timeout} passed first
      * @throws InterruptedException if the waiting thread is interrupted
      */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        return runner.guests.awaitIdle(timeout);
+        long until = System.nanoTime() + timeout.toNanos();
+        return runner.guests.awaitIdle(timeout)
+                && runner.engine.awaitStarted(Duration.ofNanos(Math.max(0, until - System.nanoTime())));
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until the backend has started what it starts ahead of demand: in
+     * {@link Isolation#PROCESS}, every worker process, up and idle (each a JVM booting GraalPy: seconds apiece). A server calls
+     * this before it listens, so that its first requests do not spend their wall time waiting for workers.
+     *
+     * @return whether it is started; false if the timeout passed first
+     */
+    public boolean awaitStarted(Duration timeout) throws InterruptedException {
+        return runner.engine.awaitStarted(timeout);
     }
 
     /** Stops accepting calls, cancels running ones and releases the engine. */
@@ -153,6 +176,8 @@ public final class Cordon implements AutoCloseable {
         private Duration grace = Duration.ZERO;
         private double heapPressure = 0.75;
         private Backend backend = Backend.graalPy();
+        private Isolation isolation = Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
+        private long workerHeapBytes;
         private int preparedContexts;
 
         private Builder() {
@@ -279,6 +304,31 @@ public final class Cordon implements AutoCloseable {
          */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * Where GraalPy runs guest code (default {@link Isolation#IN_PROCESS}, unless the environment's
+         * {@value Isolation#VARIABLE} says otherwise). With {@link Isolation#PROCESS},
+         * {@code maxConcurrentRuns + 1} worker JVMs are started in the background, each with a heap of its own
+         * ({@link #workerHeap}); a call runs in one of them while its filesystem, gateway, limits and audit trail
+         * stay here.
+         */
+        public Builder isolation(Isolation isolation) {
+            this.isolation = Objects.requireNonNull(isolation, "isolation");
+            return this;
+        }
+
+        /**
+         * Each worker process's maximum heap in process isolation (default: the default limits' memory, at most
+         * 8 GiB, plus 384 MiB for the engine). A call that runs its worker out of heap ends with
+         * {@code MEMORY_LIMIT}, and the worker is replaced.
+         */
+        public Builder workerHeap(long bytes) {
+            if (bytes < (64L << 20)) {
+                throw new IllegalArgumentException("a worker's heap is at least 64 MiB");
+            }
+            this.workerHeapBytes = bytes;
             return this;
         }
 

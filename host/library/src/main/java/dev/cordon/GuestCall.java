@@ -97,9 +97,12 @@ final class GuestCall {
         }
     }
 
-    /** Whether the heap guard may still stop this call: it runs and no limit has stopped it yet. */
+    /**
+     * Whether the heap guard may still stop this call: it runs, no limit has stopped it yet, and its guest
+     * allocates in this JVM (a worker process's guest has a heap, and a governor, of its own).
+     */
     boolean stoppable() {
-        return monitor.running() && monitor.tripped() == null;
+        return monitor.running() && monitor.tripped() == null && !monitor.memoryElsewhere();
     }
 
     /** Samples the guest's thread now, so that calls compared at one collection are measured at it. */
@@ -144,12 +147,32 @@ final class GuestCall {
         Sandbox sandbox = null;
         try {
             CallCapabilities.recordMounts(execution.grants(), audit);
-            sandbox = session != null ? session.sandbox() : runner.engine.open(
-                    runner.capabilities.fileSystem(execution.principal(), execution.grants(), audit),
-                    CallCapabilities.workingDirectory(execution.grants()));
+            if (session != null) {
+                sandbox = session.sandbox();
+            } else {
+                // Opening may wait for a worker process: the call's wall time runs meanwhile, and a limit reached
+                // then interrupts the wait, so that the caller has its answer on time and the call never runs.
+                Thread self = Thread.currentThread();
+                monitor.onTrip(self::interrupt);
+                try {
+                    sandbox = runner.engine.open(
+                            runner.capabilities.fileSystem(execution.principal(), execution.grants(), audit),
+                            CallCapabilities.workingDirectory(execution.grants()));
+                } finally {
+                    monitor.onTrip(() -> { });
+                    Thread.interrupted();
+                }
+                if (monitor.tripped() != null) {
+                    done.complete(result(null, monitor.tripped()));
+                    return;
+                }
+            }
             Sandbox s = sandbox;
             monitor.onTrip(s::cancel);
             monitor.cpuSource(s::cpuNanos);
+            if (s.allocatedBytes() >= 0) {
+                monitor.allocationSource(s::allocatedBytes);
+            }
             gateway.recordTo(audit);
             gateway.deadline(java.time.Instant.now().plus(monitor.timeLeft()));
             RunSpec spec = new RunSpec(execution.code(), execution.sourceName(), execution.argv(), interactive,

@@ -42,7 +42,7 @@ class CallLimitsTest {
     }
 
     /** An engine whose sandboxes run {@code guest}, announcing each run on {@code started}. */
-    private static final class StandIn implements Engine {
+    private static class StandIn implements Engine {
         final Guest guest;
         final CountDownLatch started;
 
@@ -299,6 +299,45 @@ class CallLimitsTest {
         assertThat(stuck.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
         assertThat(guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
         assertThat(runs).as("the queued call never ran").hasValue(1);
+    }
+
+    @Test
+    void aCallWhoseSandboxIsSlowToOpenEndsAtItsWallTimeAndNeverRuns() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch opening = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        // An engine whose open waits, as a worker pool does when every worker is busy or starting.
+        StandIn engine = new StandIn((spec, cancelled) -> {
+            runs.incrementAndGet();
+            return Outcome.OK;
+        }, 1) {
+            @Override
+            public Sandbox open(VirtualFileSystem fileSystem, String cwd) {
+                opening.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for a worker", e);
+                }
+                return super.open(fileSystem, cwd);
+            }
+        };
+        CallRunner r = runner(engine, 1, Duration.ofMillis(250));
+        CompletableFuture<ExecutionResult> result = call(r, wall(Duration.ofSeconds(2)));
+        assertThat(opening.await(30, TimeUnit.SECONDS)).isTrue();
+        time.advance(Duration.ofMillis(1999));
+        time.tick();
+        assertThat(result).isNotDone();
+        time.advance(Duration.ofMillis(1));
+        time.tick();
+        assertThat(interrupted.await(30, TimeUnit.SECONDS)).as("the wait was interrupted").isTrue();
+        ExecutionResult r1 = result.get(30, TimeUnit.SECONDS);
+        assertThat(r1.status()).isEqualTo(Status.TIMEOUT);
+        assertThat(r1.error().message()).isEqualTo("wall-time limit of 2s reached while the call's sandbox was being prepared");
+        assertThat(r.guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
+        assertThat(runs).as("the call never ran").hasValue(0);
     }
 
     @Test

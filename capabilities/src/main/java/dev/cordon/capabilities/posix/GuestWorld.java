@@ -85,6 +85,49 @@ public record GuestWorld(int pid, int ppid, int uid, int gid, String user, Strin
         return b.toString();
     }
 
+    /**
+     * The world {@link #toText()} wrote (how a worker process receives it).
+     *
+     * @throws IllegalArgumentException for text that is not such a world
+     */
+    public static GuestWorld fromText(String text) {
+        Map<String, String> one = new java.util.HashMap<>();
+        Map<String, String> environment = new java.util.LinkedHashMap<>();
+        List<String> uname = new java.util.ArrayList<>();
+        Set<String> calls = new TreeSet<>();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("not a line of a world: " + line);
+            }
+            String key = line.substring(0, eq);
+            String value = line.substring(eq + 1);
+            switch (key) {
+                case "uname" -> uname.add(value);
+                case "process_calls" -> calls.add(value);
+                case "environment" -> {
+                    int e = value.indexOf('=');
+                    environment.put(e < 0 ? value : value.substring(0, e), e < 0 ? "" : value.substring(e + 1));
+                }
+                default -> one.put(key, value);
+            }
+        }
+        if (uname.size() != 5) {
+            throw new IllegalArgumentException("a world's uname has five parts, not " + uname.size());
+        }
+        try {
+            return new GuestWorld(Integer.parseInt(one.get("pid")), Integer.parseInt(one.get("ppid")),
+                    Integer.parseInt(one.get("uid")), Integer.parseInt(one.get("gid")), one.get("user"), one.get("group"),
+                    one.get("home"), one.get("shell"), one.get("hostname"), uname.get(0), uname.get(2), uname.get(3),
+                    uname.get(4), Integer.parseInt(one.get("cpu_count")), environment, calls);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException("an incomplete world: " + e.getMessage(), e);
+        }
+    }
+
     private static void line(StringBuilder b, String key, Object value) {
         String text = String.valueOf(value);
         if (text.indexOf('\n') >= 0) {

@@ -108,6 +108,11 @@ public final class VirtualFileSystem {
         return b.mount(mountPoint, tree).build();
     }
 
+    /** The tree mounted at {@code mountPoint}, or null. */
+    public FileTree tree(VirtualPath mountPoint) {
+        return mounts.get(mountPoint);
+    }
+
     /** The mount points, deepest first. */
     public Set<VirtualPath> mountPoints() {
         return mounts.keySet();

@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code /dev/cordon/gateway}); none of its methods throws for anything the guest sends: a problem comes back
  * as text for the Python side to raise. Thread-safe.
  */
-public final class CallBridge {
+public final class CallBridge implements Bridge {
 
     private static final String NO_GATEWAY = GatewayAccess.error(GatewayException.permission("no gateway in this call"));
 
@@ -42,6 +42,7 @@ public final class CallBridge {
     }
 
     /** The call's parameters as a JSON object. */
+    @Override
     public String params() {
         return paramsJson;
     }
@@ -51,6 +52,7 @@ public final class CallBridge {
      * JSON, numbers finite (no NaN or infinity, however spelt), and within the call's response budget (the
      * previous result's share given back first). Returns why it was refused, or null.
      */
+    @Override
     public synchronized String result(String json) {
         if (json == null) {
             return "result needs a value";
@@ -115,24 +117,28 @@ public final class CallBridge {
      * A token for a granted service: {@code v} and the token as JSON, or {@code e} and the error
      * ({@link GatewayAccess#callJson} describes the form).
      */
+    @Override
     public String gatewayConnect(String service) {
         GatewayAccess g = gateway;
         return g == null ? NO_GATEWAY : g.connectJson(service);
     }
 
     /** The service a token received as data stands for, in the same form. */
+    @Override
     public String gatewayAttach(String token) {
         GatewayAccess g = gateway;
         return g == null ? NO_GATEWAY : g.attachJson(token);
     }
 
     /** Calls an operation through a token: arguments as a JSON array, the reply in the same form. */
+    @Override
     public String gatewayCall(String token, String operation, String argumentsJson) {
         GatewayAccess g = gateway;
         return g == null ? NO_GATEWAY : g.callJson(token, operation, argumentsJson);
     }
 
     /** Records a denial the guest stdlib made on the host's behalf (a process, a socket, a thread...). */
+    @Override
     public void deny(String category, String action, String target) {
         audit.denied(String.valueOf(category), String.valueOf(action), String.valueOf(target),
                 "not available in the sandbox");

@@ -34,6 +34,15 @@ public interface Engine extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Waits, at most {@code timeout}, until the engine is as ready to serve as it will get without demand:
+     * for worker processes, until every worker of the pool is up and idle (replacements included). True at once
+     * for an engine that starts nothing.
+     */
+    default boolean awaitStarted(java.time.Duration timeout) throws InterruptedException {
+        return true;
+    }
+
     /** Stops the runtime; sandboxes still running are released when they end. */
     @Override
     void close();

@@ -1,9 +1,13 @@
 package dev.cordon.engine;
 
 import dev.cordon.Backend;
+import dev.cordon.Isolation;
 import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.engine.graalpy.GraalPyEngine;
 import dev.cordon.engine.pypy.PyPyEngine;
+import dev.cordon.engine.worker.WorkerEngine;
+
+import java.time.Duration;
 
 import java.util.function.BooleanSupplier;
 
@@ -15,18 +19,34 @@ public final class Engines {
     private Engines() {
     }
 
+    /** How long a cancelled worker process has to be idle again before it is killed. */
+    public static final Duration WORKER_KILL_GRACE = Duration.ofMillis(250);
+
     /**
-     * Starts the engine the configuration names.
+     * What an engine is started with, besides its backend.
      *
+     * @param isolation        where GraalPy runs guest code
      * @param world            the guest's virtual world, handed to every interpreter
      * @param preparedContexts how many interpreters to prepare ahead of demand, where the backend can
      * @param busy             whether calls are running now (preparing yields to them)
+     * @param workers          how many worker processes to keep, in process isolation
+     * @param workerHeapBytes  each worker's maximum heap, in process isolation
+     */
+    public record Settings(Isolation isolation, GuestWorld world, int preparedContexts, BooleanSupplier busy,
+                           int workers, long workerHeapBytes) {
+    }
+
+    /**
+     * Starts the engine the configuration names.
+     *
      * @throws IllegalArgumentException if the backend cannot be used (a PyPy binary that is missing, say)
      */
-    public static Engine start(Backend backend, GuestWorld world, int preparedContexts, BooleanSupplier busy) {
+    public static Engine start(Backend backend, Settings s) {
         return switch (backend) {
-            case Backend.GraalPy g -> new GraalPyEngine(world, preparedContexts, busy);
-            case Backend.PyPy p -> new PyPyEngine(p, world);
+            case Backend.GraalPy g when s.isolation() == Isolation.PROCESS ->
+                    new WorkerEngine(s.world(), s.workers(), s.workerHeapBytes(), WORKER_KILL_GRACE);
+            case Backend.GraalPy g -> new GraalPyEngine(s.world(), s.preparedContexts(), s.busy());
+            case Backend.PyPy p -> new PyPyEngine(p, s.world());
         };
     }
 }

@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param maxOperationBytes the most one uninterruptible operation may allocate at once
  */
 public record RunSpec(String code, String sourceName, java.util.List<String> argv, boolean interactive, InputStream stdin,
-                      OutputStream stdout, OutputStream stderr, CallBridge bridge, AuditTrail audit, Limits limits,
+                      OutputStream stdout, OutputStream stderr, Bridge bridge, AuditTrail audit, Limits limits,
                       java.time.Duration timeLeft, long maxOperationBytes) {
 
     public RunSpec {

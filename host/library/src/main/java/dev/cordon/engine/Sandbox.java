@@ -27,6 +27,14 @@ public interface Sandbox extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * The bytes the run's guest has allocated so far, for a backend whose guest runs in a process of its own
+     * and is held to the memory limit there; -1 when the guest allocates on the calling thread, in this JVM.
+     */
+    default long allocatedBytes() {
+        return -1;
+    }
+
     /** Whether another run may follow in this sandbox: it was not cancelled and did not break. */
     boolean usable();
 

@@ -32,6 +32,7 @@ public final class RunMonitor {
     private volatile long trippedNanos;
     private volatile Runnable cancel = () -> { };
     private volatile LongSupplier cpuSource;
+    private volatile LongSupplier allocationSource;
 
     private volatile Thread thread;
     private volatile long startNanos;
@@ -80,6 +81,21 @@ public final class RunMonitor {
      */
     public void cpuSource(LongSupplier source) {
         this.cpuSource = source;
+    }
+
+    /**
+     * Where the bytes the guest allocated come from, for a guest in a process of its own that enforces the
+     * memory limit itself (a worker JVM with its own governor): this monitor then reports what it is told and
+     * never trips {@link Status#MEMORY_LIMIT} from this JVM's heap, which the guest does not use. Set before
+     * {@link #begin()}.
+     */
+    public void allocationSource(LongSupplier source) {
+        this.allocationSource = source;
+    }
+
+    /** Whether the guest's memory is someone else's to govern: see {@link #allocationSource}. */
+    public boolean memoryElsewhere() {
+        return allocationSource != null;
     }
 
     /**
@@ -148,9 +164,9 @@ public final class RunMonitor {
             return;
         }
         if (t == null) {
-            if (accepted && waitedNanos < 0 && now - acceptedNanos >= limits.wallTime().toNanos()) {
-                trip(Status.TIMEOUT, "wall-time limit of " + Durations.format(limits.wallTime())
-                        + " reached while the call waited for a free run slot");
+            if (accepted && !begun && now - acceptedNanos >= limits.wallTime().toNanos()) {
+                trip(Status.TIMEOUT, "wall-time limit of " + Durations.format(limits.wallTime()) + " reached while the"
+                        + (waitedNanos < 0 ? " call waited for a free run slot" : " call's sandbox was being prepared"));
             }
             return;
         }
@@ -159,6 +175,8 @@ public final class RunMonitor {
             trip(Status.TIMEOUT, "wall-time limit of " + Durations.format(limits.wallTime()) + " reached");
         } else if (cpuNanos >= limits.cpuTime().toNanos()) {
             trip(Status.CPU_LIMIT, "CPU-time limit of " + Durations.format(limits.cpuTime()) + " reached");
+        } else if (memoryElsewhere()) {
+            return;
         } else if (keptBytes() >= limits.memoryBytes()) {
             trip(Status.MEMORY_LIMIT, "memory limit of " + Sizes.format(limits.memoryBytes()) + " reached ("
                     + Sizes.format(keptBytes()) + " kept alive after a collection)");
@@ -252,6 +270,7 @@ public final class RunMonitor {
     }
 
     private long allocatedBy(Thread t) {
-        return meter.allocatedBytes(t);
+        LongSupplier source = allocationSource;
+        return source != null ? source.getAsLong() : meter.allocatedBytes(t);
     }
 }

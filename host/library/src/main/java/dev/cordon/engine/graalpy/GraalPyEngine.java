@@ -27,9 +27,18 @@ public final class GraalPyEngine implements Engine {
      * @param busy             whether calls are running now: preparing then waits while one context is ready
      */
     public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy) {
+        this(world, preparedContexts, busy, false);
+    }
+
+    /**
+     * As above; with {@code betweenCalls}, contexts are prepared only while no call runs (a worker process,
+     * whose one call should have the process's processor time to itself).
+     */
+    public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy, boolean betweenCalls) {
         this.runtime = GraalPyRuntime.acquire();
         this.world = world.toText();
-        this.prepared = preparedContexts > 0 ? new PreparedSandboxes(runtime, this.world, preparedContexts, busy) : null;
+        this.prepared = preparedContexts > 0
+                ? new PreparedSandboxes(runtime, this.world, preparedContexts, busy, betweenCalls) : null;
     }
 
     @Override

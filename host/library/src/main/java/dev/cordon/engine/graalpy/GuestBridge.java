@@ -1,5 +1,6 @@
 package dev.cordon.engine.graalpy;
 
+import dev.cordon.engine.Bridge;
 import dev.cordon.engine.CallBridge;
 import org.graalvm.polyglot.HostAccess;
 
@@ -15,7 +16,7 @@ public final class GuestBridge {
     private static final CallBridge NO_CALL = new CallBridge("{}", new dev.cordon.capabilities.ResponseBudget(1), new dev.cordon.capabilities.AuditTrail(), null);
 
     private final String world;
-    private volatile CallBridge call = NO_CALL;
+    private volatile Bridge call = NO_CALL;
 
     /** @param world the guest's world as {@code cordon/_world.py} reads it */
     GuestBridge(String world) {
@@ -23,7 +24,7 @@ public final class GuestBridge {
     }
 
     /** Points the guest at one call's bridge; the previous call's is gone. */
-    void bind(CallBridge call) {
+    void bind(Bridge call) {
         this.call = call;
     }
 

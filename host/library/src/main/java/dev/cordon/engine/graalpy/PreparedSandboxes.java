@@ -24,6 +24,7 @@ final class PreparedSandboxes implements AutoCloseable {
     private final Semaphore wanted;
     private final Thread preparer;
     private final BooleanSupplier busy;
+    private final boolean betweenCalls;
     private volatile boolean closed;
 
     /**
@@ -31,14 +32,17 @@ final class PreparedSandboxes implements AutoCloseable {
      *
      * @param busy whether calls are running now: while they are and a context is still ready, the next one
      *             waits, so that preparing does not take the CPU from the calls it is meant to speed up
+     * @param betweenCalls whether to wait while calls run even when no context is ready (a worker process,
+     *             whose one call should have the process to itself)
      */
-    PreparedSandboxes(GraalPyRuntime runtime, String world, int size, BooleanSupplier busy) {
+    PreparedSandboxes(GraalPyRuntime runtime, String world, int size, BooleanSupplier busy, boolean betweenCalls) {
         if (size < 1) {
             throw new IllegalArgumentException("a pool prepares at least one context");
         }
         this.runtime = runtime;
         this.world = world;
         this.busy = busy;
+        this.betweenCalls = betweenCalls;
         this.ready = new LinkedBlockingQueue<>(size);
         this.wanted = new Semaphore(size);
         this.preparer = Thread.ofPlatform().daemon().name("cordon-prepare").unstarted(this::prepareLoop);
@@ -68,7 +72,7 @@ final class PreparedSandboxes implements AutoCloseable {
                 return;
             }
             try {
-                while (!closed && !ready.isEmpty() && busy.getAsBoolean()) {
+                while (!closed && (betweenCalls || !ready.isEmpty()) && busy.getAsBoolean()) {
                     Thread.sleep(2);
                 }
             } catch (InterruptedException e) {

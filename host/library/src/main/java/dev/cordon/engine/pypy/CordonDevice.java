@@ -4,7 +4,7 @@ import dev.cordon.GuestError;
 import dev.cordon.capabilities.vfs.FileAttributes;
 import dev.cordon.capabilities.vfs.FileTree;
 import dev.cordon.capabilities.vfs.VirtualPath;
-import dev.cordon.engine.CallBridge;
+import dev.cordon.engine.Bridge;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * {@code /dev/cordon} in an external sandbox process: {@code code} holds the call's source (read-only), and
- * {@code gateway} is the process's one link to its call, served by the same {@link CallBridge} the
+ * {@code gateway} is the process's one link to its call, served by the same {@link Bridge} the
  * in-process backend uses. A request is one netstring holding netstrings (the operation, then its text
  * fields); each is answered with one netstring that the process reads back from the same file.
  */
@@ -33,14 +33,14 @@ final class CordonDevice implements FileTree {
 
     private final byte[] code;
     private final String sourceName;
-    private final CallBridge bridge;
+    private final Bridge bridge;
     private final String world;
     private final String argvJson;
     private final FileTime time = FileTime.from(Instant.EPOCH);
     private volatile GuestError error;
 
     /** @param world the guest's world as {@code cordon/_world.py} reads it */
-    CordonDevice(String code, String sourceName, java.util.List<String> argv, CallBridge bridge, String world) {
+    CordonDevice(String code, String sourceName, java.util.List<String> argv, Bridge bridge, String world) {
         this.world = world;
         this.argvJson = dev.cordon.capabilities.Json.write(argv);
         this.code = code.getBytes(StandardCharsets.UTF_8);

@@ -6,7 +6,7 @@ import dev.cordon.Status;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.posix.VirtualProcess;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
-import dev.cordon.engine.CallBridge;
+import dev.cordon.engine.Bridge;
 import dev.cordon.engine.Outcome;
 
 import java.io.IOException;
@@ -58,7 +58,7 @@ final class PyPyRun {
      * {@link PyPyEngine#baseFileSystem()} plus the call's grants; {@code /dev/cordon} is added here).
      */
     static PyPyRun prepare(PyPyEngine runner, VirtualFileSystem fs, String code, String sourceName,
-                           java.util.List<String> argv, CallBridge bridge, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                           java.util.List<String> argv, Bridge bridge, InputStream stdin, OutputStream stdout, OutputStream stderr,
                            long memoryLimit, AuditTrail audit, String cwd) {
         CordonDevice device = new CordonDevice(code, sourceName, argv, bridge, runner.world().toText());
         Tail guestStderr = new Tail(stderr);
