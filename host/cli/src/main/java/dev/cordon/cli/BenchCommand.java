@@ -49,10 +49,12 @@ import java.util.concurrent.atomic.AtomicLong;
         "  throughput  small runs per second on every core: fresh contexts, sessions; heap before and after",
         "  compute     six classic workloads after warm-up, against python3 running the same source",
         "  memory      the live heap of one idle prepared context",
+        "  isolation   in-process against worker processes: cold start, small runs, runs per second,",
+        "              the next answer after a killed worker, an idle worker's resident memory",
         "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory or all.", defaultValue = "gateway")
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation or all.", defaultValue = "gateway")
     String what;
 
     @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run).", defaultValue = "20000")
@@ -133,6 +135,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             case "compute" -> compute();
             case "memory" -> memory();
+            case "isolation" -> new IsolationBench(smallProgram, Math.min(samples, 200), Duration.ofSeconds(runWarmup),
+                    Duration.ofSeconds(seconds), rows::add).run();
             case "all" -> {
                 latency();
                 memory();
@@ -141,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
                 bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
-                    + ": gateway, run, throughput, compute, memory or all");
+                    + ": gateway, run, throughput, compute, memory, isolation or all");
         }
         print();
         return 0;

@@ -3,6 +3,7 @@ package dev.cordon.cli;
 import dev.cordon.Backend;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
+import dev.cordon.Isolation;
 import dev.cordon.Limits;
 import dev.cordon.capabilities.services.ServiceSpecs;
 import dev.cordon.capabilities.Access;
@@ -70,6 +71,16 @@ final class SandboxOptions {
             + "backend (default: $CORDON_PYPY_SANDBOX); implies --backend pypy.")
     String pypySandbox;
 
+    @Option(names = "--isolation", paramLabel = "MODE", description = "in-process (GraalPy in this JVM) or process"
+            + " (GraalPy in worker JVMs, each with a heap of its own). Default: $CORDON_ISOLATION, else in-process.")
+    String isolation;
+
+    /** The isolation the flag chooses, else the environment's, else in-process. */
+    Isolation isolation() {
+        return isolation != null ? Isolation.parse(isolation)
+                : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
+    }
+
     /** The backend the flags choose, else the environment's, else GraalPy. */
     Backend backend() {
         java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
@@ -87,7 +98,7 @@ final class SandboxOptions {
     }
 
     Cordon cordon() {
-        Cordon.Builder b = Cordon.builder().backend(backend());
+        Cordon.Builder b = Cordon.builder().backend(backend()).isolation(isolation());
         if (dataDir != null) {
             b.dataDir(dataDir);
         }

@@ -78,15 +78,39 @@ public final class CodeServer implements AutoCloseable {
      */
     public static CodeServer start(ServeConfig config) throws IOException {
         CodeServer s = new CodeServer(config);
+        // Listening only once the worker processes are up: a request that came earlier would spend its wall
+        // time waiting for a JVM to boot.
+        try {
+            for (Cordon c : s.cordons.values()) {
+                if (!c.awaitStarted(WORKERS_START)) {
+                    LOG.warning("the worker processes did not all start within " + WORKERS_START.toSeconds()
+                            + " s; serving with those that did");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            s.cordons.values().forEach(Cordon::close);
+            throw new IOException("interrupted while the worker processes started", e);
+        }
         s.http.start();
         return s;
     }
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("dev.cordon.serve");
+
+    /** How long {@link #start} waits for the worker processes before it listens anyway. */
+    private static final java.time.Duration WORKERS_START = java.time.Duration.ofMinutes(5);
+
     private static Cordon cordon(ServeConfig config, String backend) {
         Cordon.Builder b = Cordon.builder().backend(config.backend(backend))
+                .isolation(config.isolation())
                 .dataDir(config.dataDir())
                 .maxConcurrentRuns(config.maxConcurrentRuns()).maxQueuedRuns(config.maxQueuedRuns())
                 .preparedContexts(config.preparedContexts());
+        // Each worker's heap holds the largest memory limit any client may ask for, and the engine.
+        long largest = config.clients().values().stream().mapToLong(c -> c.limits().memoryBytes()).max()
+                .orElse(dev.cordon.Limits.DEFAULT.memoryBytes());
+        b.workerHeap(Math.min(largest, 8L << 30) + (384L << 20));
         config.mounts().forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
         config.services().forEach((name, spec) -> b.service(name,
                 ServiceSpecs.parse(spec, config.writable().contains(name))));
@@ -172,6 +196,8 @@ public final class CodeServer implements AutoCloseable {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("status", "ok");
         o.set("backends", Json.MAPPER.valueToTree(config.backends()));
+        o.put("isolation", config.isolation().text());
+        o.put("workersReady", cordons.values().stream().mapToInt(Cordon::preparedContextsReady).sum());
         o.put("runsInFlight", config.maxConcurrentRuns() + config.maxQueuedRuns() - inFlight.availablePermits());
         o.put("guestThreads", cordons.values().stream().mapToInt(Cordon::activeGuestThreads).sum());
         send(ex, 200, "application/json; charset=utf-8", o.toString());

@@ -34,7 +34,7 @@ import java.util.Set;
  *   "dataDir": "var/serve",
  *   "maxRequestBytes": "1MB", "maxCodeBytes": "256KB", "requestTimeout": "10s",
  *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8, "preparedContexts": 2,
- *   "backends": ["graalpy"], "defaultBackend": "graalpy",
+ *   "backends": ["graalpy"], "defaultBackend": "graalpy", "isolation": "process",
  *   "mounts": {"/data": "data"},
  *   "services": {"cache": "kv", "db": "jdbc:sqlite:app.db"}, "writable": [],
  *   "clients": {
@@ -57,6 +57,8 @@ import java.util.Set;
  * @param preparedContexts  contexts each backend keeps booted ahead of demand (default 2)
  * @param backends          the backends requests may name
  * @param defaultBackend    the backend of requests that name none
+ * @param isolation         where GraalPy runs guest code (default {@code process}: worker JVMs, since a network
+ *                          service runs strangers' code; {@code in-process} is cheaper and holds limits softer)
  * @param mounts            read-only mounts, virtual path to host directory
  * @param services          gateway services, name to spec ({@code jdbc:URL}, {@code kv}, {@code kv:shared},
  *                          {@code http:PREFIX}), as {@code cordon run --service}
@@ -66,7 +68,7 @@ import java.util.Set;
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
                           java.time.Duration requestTimeout, int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
-                          String defaultBackend,
+                          String defaultBackend, dev.cordon.Isolation isolation,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
                           Map<String, Client> clients, Path pypySandbox) {
 
@@ -93,7 +95,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     public ServeConfig listeningOn(String bind, int port) {
         return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, requestTimeout, maxConcurrentRuns,
                 maxQueuedRuns,
-                preparedContexts, backends, defaultBackend, mounts, services, writable, clients, pypySandbox);
+                preparedContexts, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox);
     }
 
     /**
@@ -152,8 +154,18 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     private record File(String bind, Integer port, String dataDir, String maxRequestBytes, String maxCodeBytes,
                         String requestTimeout, Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
                         List<String> backends,
-                        String defaultBackend, Map<String, String> mounts, Map<String, String> services,
+                        String defaultBackend, String isolation, Map<String, String> mounts,
+                        Map<String, String> services,
                         List<String> writable, Map<String, ClientFile> clients, String pypySandbox) {
+
+        private dev.cordon.Isolation chosenIsolation() {
+            try {
+                return isolation == null ? dev.cordon.Isolation.fromEnvironment(System.getenv(), dev.cordon.Isolation.PROCESS)
+                        : dev.cordon.Isolation.parse(isolation);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("isolation: " + e.getMessage(), e);
+            }
+        }
 
         ServeConfig check(Path base) {
             int p = port == null ? 8765 : port;
@@ -213,7 +225,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             return new ServeConfig(bind == null ? "127.0.0.1" : bind, p,
                     base.resolve(dataDir == null ? "var/serve" : dataDir),
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
-                    duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, bs, def, ms, ss, ws, cs,
+                    duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, bs, def, chosenIsolation(), ms, ss, ws, cs,
                     pypySandbox == null ? null : base.resolve(pypySandbox));
         }
     }
