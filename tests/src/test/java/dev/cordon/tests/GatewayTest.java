@@ -3,6 +3,7 @@ package dev.cordon.tests;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
+import dev.cordon.Limits;
 import dev.cordon.Status;
 import dev.cordon.capabilities.AuditEvent;
 import dev.cordon.capabilities.gateway.GatewayException;
@@ -182,8 +183,10 @@ class GatewayTest {
                 """;
         List<CompletableFuture<ExecutionResult>> runs = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
+            // A hundred calls at once through two or three slots: the last waits for all the others, so each
+            // call's wall time (from its acceptance) covers the whole burst, in process or in cold workers.
             Execution e = Execution.builder().principal("user" + i).grant("gateway:db").grant("gateway:board")
-                    .param("n", i).code(code).build();
+                    .param("n", i).code(code).limits(Limits.builder().wallTime(Duration.ofMinutes(5)).build()).build();
             runs.add(CompletableFuture.supplyAsync(() -> cordon.run(e)));
         }
         int refusedTotal = 0;

@@ -29,7 +29,12 @@ import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@code cordon serve} over loopback: the real server, the real client, the real GraalPy. */
+/**
+ * {@code cordon serve} over loopback: the real server, the real client, the real GraalPy. The shared server runs
+ * GraalPy in-process, so that these tests time the HTTP layer rather than worker start-up on a JVM without a JIT;
+ * the servers started by single tests run in the default worker-process isolation, as do those of
+ * {@link ServeBoundsTest}, {@link ServeFloodTest} and {@link WorkerIsolationTest}.
+ */
 class ServeTest {
 
     static final String ALICE = "alice-key-0123456789abcdef";
@@ -47,7 +52,7 @@ class ServeTest {
     static void start() throws IOException {
         server = CodeServer.start(ServeConfig.parse("""
                 {"port": 0, "dataDir": "data", "maxRequestBytes": "64KB", "maxCodeBytes": "16KB",
-                 "maxConcurrentRuns": 4, "maxQueuedRuns": 16,
+                 "isolation": "in-process", "maxConcurrentRuns": 4, "maxQueuedRuns": 16,
                  "services": {"cache": "kv"},
                  "clients": {
                    "alice": {"key": "%s", "principal": "alice", "grants": ["fs.tmp", "gateway:cache"],
@@ -204,20 +209,21 @@ class ServeTest {
 
     @Test
     void concurrentClientsEachGetTheirOwnResult() {
-        List<CompletableFuture<String>> runs = new ArrayList<>();
+        List<CompletableFuture<ExecutionResult>> runs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             int n = i;
             CordonClient c = n % 2 == 0 ? alice : bob;
             runs.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return c.run(CordonClient.request("import cordon\nprint(cordon.params['n'] ** 2)").param("n", n)).stdout();
+                    return c.run(CordonClient.request("import cordon\nprint(cordon.params['n'] ** 2)").param("n", n));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             }));
         }
         for (int i = 0; i < runs.size(); i++) {
-            assertThat(runs.get(i).join()).isEqualTo(i * i + "\n");
+            ExecutionResult r = runs.get(i).join();
+            assertThat(r.stdout()).as("%s %s", r.status(), r.error()).isEqualTo(i * i + "\n");
         }
     }
 

@@ -45,7 +45,7 @@ class PyPyCrossBackendTest {
     private static final Map<String, Cordon> CORDONS = new LinkedHashMap<>();
     private static Path data;
 
-    private static Cordon cordon(String name, Backend backend) {
+    private static synchronized Cordon cordon(String name, Backend backend) {
         return CORDONS.computeIfAbsent(name, n -> {
             try {
                 if (data == null) {

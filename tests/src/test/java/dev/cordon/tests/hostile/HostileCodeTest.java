@@ -156,8 +156,9 @@ class HostileCodeTest {
      * Waits (ten seconds at most) until no guest thread of an earlier program is still draining, so that each
      * program is measured on its own; the draining itself is what the concurrent test exercises.
      */
+    /** From rest: no guest at work and, with worker processes, a killed worker's replacement up again. */
     private static void settle() throws InterruptedException {
-        cordon.awaitIdle(Duration.ofSeconds(10));
+        assertThat(cordon.awaitIdle(Duration.ofSeconds(90))).as("the sandbox at rest").isTrue();
         System.gc();
     }
 
