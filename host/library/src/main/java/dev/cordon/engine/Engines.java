@@ -8,7 +8,6 @@ import dev.cordon.engine.pypy.PyPyEngine;
 import dev.cordon.engine.worker.WorkerEngine;
 
 import java.time.Duration;
-
 import java.util.function.BooleanSupplier;
 
 /**

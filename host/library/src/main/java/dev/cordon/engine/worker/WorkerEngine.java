@@ -54,8 +54,10 @@ public final class WorkerEngine implements Engine {
             r -> Thread.ofPlatform().daemon().name("cordon-worker-timer").unstarted(r));
     private final int size;
     private final java.util.concurrent.CompletableFuture<Void> first = new java.util.concurrent.CompletableFuture<>();
-    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    /** Workers being started now; guarded by this. */
     private int starting;
+    /** Whether the pool has once been whole: from then on, replacements start all at once. Guarded by this. */
+    private boolean wasWhole;
     private volatile boolean closed;
 
     /**
@@ -166,7 +168,7 @@ public final class WorkerEngine implements Engine {
      * at once, since each missing worker is a call that cannot run.
      */
     private synchronized void startOne() {
-        while (!closed && all.size() + starting < size && (starting == 0 || started.getCount() == 0)) {
+        while (!closed && all.size() + starting < size && (starting == 0 || wasWhole)) {
             starting++;
             Thread.ofVirtual().name("cordon-worker-start").start(this::startWorker);
         }
@@ -184,21 +186,20 @@ public final class WorkerEngine implements Engine {
         }
         synchronized (this) {
             starting--;
+            wasWhole |= ready && all.size() >= size;
         }
         if (ready) {
             becomeIdle(w);
             first.complete(null);
-            if (all.size() >= size) {
-                started.countDown();
-            }
             startOne();
         } else {
             String why = "a worker process did not start" + (w == null ? "" : ": " + w.lastWords());
             if (w != null) {
                 retire(w);
             }
-            first.completeExceptionally(new IllegalStateException(why));
-            if (!closed && first.isDone() && !first.isCompletedExceptionally()) {
+            // The first worker's failure is the constructor's error; a later one's is retried.
+            boolean wasFirst = first.completeExceptionally(new IllegalStateException(why));
+            if (!wasFirst && !closed) {
                 LOG.log(Level.WARNING, why);
                 try {
                     timer.schedule(this::startOne, 5, TimeUnit.SECONDS);
@@ -307,7 +308,6 @@ public final class WorkerEngine implements Engine {
     @Override
     public void close() {
         closed = true;
-        started.countDown();
         all.forEach(WorkerProcess::kill);
         all.clear();
         idle.clear();
