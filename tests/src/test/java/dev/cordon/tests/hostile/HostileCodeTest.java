@@ -156,10 +156,37 @@ class HostileCodeTest {
      * Waits (ten seconds at most) until no guest thread of an earlier program is still draining, so that each
      * program is measured on its own; the draining itself is what the concurrent test exercises.
      */
-    /** From rest: no guest at work and, with worker processes, a killed worker's replacement up again. */
+    /**
+     * From rest: no guest at work and, with worker processes, a killed worker's replacement up again and the
+     * workers done booting their next contexts. In process the engine pauses its preparing while a call runs;
+     * a worker does not know that a sibling runs one, and on two cores two workers booting beside a program
+     * took half its processor (a 500 ms CPU limit reached after 1.46 s).
+     */
     private static void settle() throws InterruptedException {
         assertThat(cordon.awaitIdle(Duration.ofSeconds(90))).as("the sandbox at rest").isTrue();
+        if (cordon.isolation() == dev.cordon.Isolation.PROCESS) {
+            awaitWorkersQuiet();
+        }
         System.gc();
+    }
+
+    /** Until the worker processes together used under a tenth of a core for 200 ms, or a minute passed. */
+    private static void awaitWorkersQuiet() throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        long last = workersCpuNanos();
+        while (System.nanoTime() < until) {
+            Thread.sleep(200);
+            long now = workersCpuNanos();
+            if (now - last < TimeUnit.MILLISECONDS.toNanos(20)) {
+                return;
+            }
+            last = now;
+        }
+    }
+
+    private static long workersCpuNanos() {
+        return ProcessHandle.current().children().mapToLong(p -> p.info().totalCpuDuration()
+                .map(Duration::toNanos).orElse(0L)).sum();
     }
 
     private static List<Long> tenantLatencies(Execution tenant, int n) {
