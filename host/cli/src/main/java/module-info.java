@@ -2,6 +2,7 @@
 module dev.cordon.cli {
     requires dev.cordon;
     requires dev.cordon.serve;
+    requires dev.cordon.mcp;
     requires info.picocli;
     requires org.graalvm.polyglot;
     requires java.management;

@@ -7,8 +7,6 @@ import dev.cordon.Cordon;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Status;
 import dev.cordon.capabilities.Json;
-import dev.cordon.capabilities.Access;
-import dev.cordon.capabilities.services.ServiceSpecs;
 import dev.cordon.json.ResultJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -58,8 +56,12 @@ public final class CodeServer implements AutoCloseable {
 
     private CodeServer(ServeConfig config) throws IOException {
         this.config = config;
+        config.clients().values().stream().filter(c -> c.keySha256() == null).findFirst().ifPresent(c -> {
+            throw new IllegalArgumentException("client " + c.name() + " has no key: over HTTP every client needs "
+                    + "a key or keySha256 (a client without one is for cordon mcp)");
+        });
         for (String name : config.backends()) {
-            cordons.put(name, cordon(config, name));
+            cordons.put(name, config.newCordon(name));
         }
         // Run slots and queue places; a request takes one only once its body is in and parses.
         this.inFlight = new Semaphore(config.maxConcurrentRuns() + config.maxQueuedRuns());
@@ -100,22 +102,6 @@ public final class CodeServer implements AutoCloseable {
 
     /** How long {@link #start} waits for the worker processes before it listens anyway. */
     private static final java.time.Duration WORKERS_START = java.time.Duration.ofMinutes(5);
-
-    private static Cordon cordon(ServeConfig config, String backend) {
-        Cordon.Builder b = Cordon.builder().backend(config.backend(backend))
-                .isolation(config.isolation())
-                .dataDir(config.dataDir())
-                .maxConcurrentRuns(config.maxConcurrentRuns()).maxQueuedRuns(config.maxQueuedRuns())
-                .preparedContexts(config.preparedContexts());
-        // Each worker's heap holds the largest memory limit any client may ask for, and the engine.
-        long largest = config.clients().values().stream().mapToLong(c -> c.limits().memoryBytes()).max()
-                .orElse(dev.cordon.Limits.DEFAULT.memoryBytes());
-        b.workerHeap(Math.min(largest, 8L << 30) + (384L << 20));
-        config.mounts().forEach((point, dir) -> b.mount(point, dir, Access.READ_ONLY));
-        config.services().forEach((name, spec) -> b.service(name,
-                ServiceSpecs.parse(spec, config.writable().contains(name))));
-        return b.build();
-    }
 
     /** Where the server listens, with the port it got. */
     public URI uri() {

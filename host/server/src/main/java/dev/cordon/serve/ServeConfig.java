@@ -65,12 +65,14 @@ import java.util.Set;
  * @param writable          SQL services that may write
  * @param clients           who may call, by client name
  * @param pypySandbox       the {@code pypy-c-sandbox} binary of the {@code pypy} backend, or null
+ * @param mcp               what {@code cordon mcp} offers: whose principal, grants and limits its tools run
+ *                          with, and its session tools (absent: the first client, no sessions)
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
                           java.time.Duration requestTimeout, int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
                           String defaultBackend, dev.cordon.Isolation isolation,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
-                          Map<String, Client> clients, Path pypySandbox) {
+                          Map<String, Client> clients, Path pypySandbox, Mcp mcp) {
 
     /** The backends this version has, by the name requests use. */
     static final Set<String> KNOWN_BACKENDS = Set.of("graalpy", "pypy");
@@ -85,17 +87,48 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
      * of its requests may be in the server at once (from the first byte of the body to the answer; past it
      * 429), so that one key cannot take every run slot (default: half of the runs and queue places, at least 1).
      *
-     * @param keySha256 the SHA-256 of its API key, lowercase hex (the key itself is never stored)
+     * @param keySha256 the SHA-256 of its API key, lowercase hex (the key itself is never stored); null for a client
+     *                  without a key, which only {@code cordon mcp} can act as (serve refuses such a configuration)
      */
     public record Client(String name, String keySha256, String principal, Set<String> grants, Limits limits,
                          int maxConcurrentRequests) {
+    }
+
+    /**
+     * What {@code cordon mcp} offers an agent over stdio, where there is no key to present: the client whose
+     * principal, grants and limits its tools run with, and one tool per named session (a Python interpreter
+     * whose variables persist from call to call).
+     *
+     * @param client   the name of one of {@link #clients()}
+     * @param sessions session tools by name, each with the description the agent reads
+     */
+    public record Mcp(String client, Map<String, String> sessions) {
+    }
+
+    /**
+     * A Cordon for one of the configured backends: its isolation, data directory, run slots, queue, prepared
+     * contexts, mounts and services, and worker heaps that hold the largest memory limit any client may ask for.
+     */
+    public dev.cordon.Cordon newCordon(String backend) {
+        dev.cordon.Cordon.Builder b = dev.cordon.Cordon.builder().backend(backend(backend))
+                .isolation(isolation)
+                .dataDir(dataDir)
+                .maxConcurrentRuns(maxConcurrentRuns).maxQueuedRuns(maxQueuedRuns)
+                .preparedContexts(preparedContexts);
+        long largest = clients.values().stream().mapToLong(c -> c.limits().memoryBytes()).max()
+                .orElse(Limits.DEFAULT.memoryBytes());
+        b.workerHeap(Math.min(largest, 8L << 30) + (384L << 20));
+        mounts.forEach((point, dir) -> b.mount(point, dir, dev.cordon.capabilities.Access.READ_ONLY));
+        services.forEach((name, spec) -> b.service(name,
+                dev.cordon.capabilities.services.ServiceSpecs.parse(spec, writable.contains(name))));
+        return b.build();
     }
 
     /** This configuration listening on another address and port. */
     public ServeConfig listeningOn(String bind, int port) {
         return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, requestTimeout, maxConcurrentRuns,
                 maxQueuedRuns,
-                preparedContexts, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox);
+                preparedContexts, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox, mcp);
     }
 
     /**
@@ -156,7 +189,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                         List<String> backends,
                         String defaultBackend, String isolation, Map<String, String> mounts,
                         Map<String, String> services,
-                        List<String> writable, Map<String, ClientFile> clients, String pypySandbox) {
+                        List<String> writable, Map<String, ClientFile> clients, String pypySandbox, McpFile mcp) {
 
         private dev.cordon.Isolation chosenIsolation() {
             try {
@@ -212,7 +245,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             int perClient = Math.max(1, (concurrent + Math.max(0, queued)) / 2);
             clients.forEach((name, c) -> {
                 Client client = c.check(name, ms.keySet(), ss.keySet(), perClient);
-                if (!hashes.add(client.keySha256())) {
+                if (client.keySha256() != null && !hashes.add(client.keySha256())) {
                     throw new IllegalArgumentException("client " + name + " has the same key as another client");
                 }
                 cs.put(name, client);
@@ -226,8 +259,40 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                     base.resolve(dataDir == null ? "var/serve" : dataDir),
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
                     duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, bs, def, chosenIsolation(), ms, ss, ws, cs,
-                    pypySandbox == null ? null : base.resolve(pypySandbox));
+                    pypySandbox == null ? null : base.resolve(pypySandbox),
+                    mcp == null ? new Mcp(cs.keySet().iterator().next(), Map.of()) : mcp.check(cs.keySet()));
         }
+    }
+
+    /** The {@code "mcp"} section as written. */
+    private record McpFile(String client, Map<String, SessionFile> sessions) {
+
+        Mcp check(Set<String> clientNames) {
+            String c = client == null ? clientNames.iterator().next() : client;
+            if (!clientNames.contains(c)) {
+                throw new IllegalArgumentException("mcp: client " + c + " is not one of the clients " + clientNames);
+            }
+            Map<String, String> ss = new LinkedHashMap<>();
+            if (sessions != null) {
+                sessions.forEach((name, session) -> {
+                    if (!name.matches("[a-z][a-z0-9_]{0,39}")) {
+                        throw new IllegalArgumentException("mcp: session name " + name + " must be a lowercase "
+                                + "letter followed by at most 39 lowercase letters, digits or underscores");
+                    }
+                    if (name.equals("run_python")) {
+                        throw new IllegalArgumentException("mcp: run_python is the tool every configuration has; "
+                                + "name the session otherwise");
+                    }
+                    ss.put(name, session == null || session.description() == null || session.description().isBlank()
+                            ? "a Python interpreter whose variables, functions and imports persist from call to call"
+                            : session.description());
+                });
+            }
+            return new Mcp(c, Map.copyOf(ss));
+        }
+    }
+
+    private record SessionFile(String description) {
     }
 
     /** A client's limits as the file writes them; each absent one is the default. */
@@ -247,11 +312,13 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
 
         Client check(String name, Set<String> mountPoints, Set<String> serviceNames, int defaultConcurrent) {
             String where = "client " + name + ": ";
-            if ((key == null) == (keySha256 == null)) {
-                throw new IllegalArgumentException(where + "give exactly one of key and keySha256");
+            if (key != null && keySha256 != null) {
+                throw new IllegalArgumentException(where + "give one of key and keySha256, not both");
             }
             String hash;
-            if (key != null) {
+            if (key == null && keySha256 == null) {
+                hash = null;   // usable by cordon mcp only, where whoever starts the process is the client
+            } else if (key != null) {
                 if (key.length() < 16) {
                     throw new IllegalArgumentException(where + "a key must be at least 16 characters long");
                 }

@@ -74,7 +74,11 @@ class ServeConfigTest {
             {"clients": {CLIENT}, "preparedContexts": -1}                      | preparedContexts at least 0
             {"clients": {}}                                                    | no clients
             {}                                                                 | no clients
-            {"clients": {"c": {"principal": "p"}}}                             | client c: give exactly one of key and keySha256
+            {"clients": {"c": {"key": "0123456789abcdef", "keySha256": "x", "principal": "p"}}}       | client c: give one of key and keySha256, not both
+            {"clients": {CLIENT}, "mcp": {"client": "d"}}                      | mcp: client d is not one of the clients [c]
+            {"clients": {CLIENT}, "mcp": {"sessions": {"Bad-Name": {}}}}       | mcp: session name Bad-Name must be
+            {"clients": {CLIENT}, "mcp": {"sessions": {"run_python": {}}}}     | mcp: run_python is the tool every configuration has
+            {"clients": {CLIENT}, "mcp": {"tools": 1}}                         | Unrecognized field "tools"
             {"clients": {"c": {"key": "short", "principal": "p"}}}            | at least 16 characters
             {"clients": {"c": {"keySha256": "abc", "principal": "p"}}}         | 64 hexadecimal digits
             {"clients": {"c": {"key": "0123456789abcdef"}}}                    | client c: principal is missing
@@ -90,6 +94,22 @@ class ServeConfigTest {
     void aBadConfigurationIsRefusedSayingWhatIsWrong(String json, String message) {
         assertThatThrownBy(() -> ServeConfig.parse(json.replace("CLIENT", CLIENT), BASE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void aClientWithoutAKeyIsForCordonMcpAndTheMcpSectionNamesItsClientAndSessions() throws Exception {
+        ServeConfig c = ServeConfig.parse("""
+                {"clients": {CLIENT, "agent": {"principal": "a", "grants": ["fs.tmp"]}},
+                 "mcp": {"client": "agent", "sessions": {"notebook": {}, "scratch": {"description": "Scratch"}}}}
+                """.replace("CLIENT", CLIENT), BASE);
+        assertThat(c.clients().get("agent").keySha256()).isNull();
+        assertThat(c.mcp().client()).isEqualTo("agent");
+        assertThat(c.mcp().sessions()).containsEntry("scratch", "Scratch").containsKey("notebook");
+        assertThat(ServeConfig.parse("{\"clients\": {" + CLIENT + "}}", BASE).mcp())
+                .isEqualTo(new ServeConfig.Mcp("c", java.util.Map.of()));
+        // Over HTTP there is no anonymous client: serve refuses the configuration before it listens.
+        assertThatThrownBy(() -> CodeServer.start(c.listeningOn("127.0.0.1", 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client agent has no key");
     }
 
     @Test
