@@ -86,6 +86,18 @@ public final class Cordon implements AutoCloseable {
     }
 
     /**
+     * Checks, before any call, that calls could be granted {@code grants}: each names a capability this version
+     * has, and a mount or service this Cordon declares. An integration that fixes its grants once (a tool, an
+     * engine) tells its application's mistake at set-up rather than at every call.
+     *
+     * @throws IllegalArgumentException for a mount or service that was never declared
+     * @throws IllegalStateException    if {@code fs.tmp} is granted and the data directory is unusable
+     */
+    public void checkGrants(Grants grants) {
+        capabilities.check(Objects.requireNonNull(grants, "grants"));
+    }
+
+    /**
      * Opens a session: consecutive calls of one principal that share one interpreter context, for an
      * interactive prompt. Module state, globals and imports carry over from call to call; a limit or an
      * internal error discards the context, and the next call starts a fresh one.
