@@ -51,21 +51,28 @@ final class JsonRpcLines extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        return hasMore() ? line[at++] & 0xff : -1;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        while (at == line.length) {
-            if (!nextLine()) {
-                return -1;
-            }
+        if (!hasMore()) {
+            return -1;
         }
         int n = Math.min(len, line.length - at);
         System.arraycopy(line, at, b, off, n);
         at += n;
         return n;
+    }
+
+    /** Whether a byte of a line that passed is there to serve, reading lines until one passes or input ends. */
+    private boolean hasMore() throws IOException {
+        while (at == line.length) {
+            if (!nextLine()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reads lines until one passes (it is then what {@link #read} serves) or the input ends. */
