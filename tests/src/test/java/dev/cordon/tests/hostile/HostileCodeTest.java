@@ -112,8 +112,12 @@ class HostileCodeTest {
 
     @Test
     void aWellBehavedTenantKeepsSucceedingBesideHostileNeighbours() throws Exception {
+        // In worker processes the tenant's wall time also covers its wait for a worker: with five hostile programs
+        // looping on two cores, workers killed at their limits are replaced while the others are busy, and a
+        // tenant's call has waited past 20 s for one (CI, 2026-12-06). The tenant must still always succeed.
+        Duration patience = Duration.ofSeconds(cordon.isolation() == dev.cordon.Isolation.PROCESS ? 90 : 20);
         Execution tenant = Execution.builder().principal("tenant").code("print(sum(i * i for i in range(1000)))")
-                .limits(Limits.builder().wallTime(Duration.ofSeconds(20)).build()).build();
+                .limits(Limits.builder().wallTime(patience).build()).build();
         settle();
         for (int i = 0; i < 5; i++) {
             cordon.run(tenant);
