@@ -33,6 +33,7 @@ import java.util.concurrent.Semaphore;
  *   <li>{@code POST /v1/run} with {@code Authorization: Bearer <key>}: a {@link RunRequest}; answers 200
  *       with the result in the form of {@code cordon run --json}, whatever the code did;</li>
  *   <li>{@code GET /v1/health}: whether the service is up, and how busy;</li>
+ *   <li>{@code GET /v1/openapi.json}: the OpenAPI 3.1 document of all of this;</li>
  *   <li>{@code GET /metrics}: Prometheus text: requests by outcome, runs by client and status, run times.</li>
  * </ul>
  * Refusals are JSON {@code {"error": {"code": ..., "message": ...}}}: 400 malformed, 401 no or unknown
@@ -113,7 +114,7 @@ public final class CodeServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String endpoint = switch (path) {
-            case "/v1/run", "/v1/health", "/metrics" -> path;
+            case "/v1/run", "/v1/health", "/v1/openapi.json", "/metrics" -> path;
             default -> "other";
         };
         int status;
@@ -122,8 +123,9 @@ public final class CodeServer implements AutoCloseable {
                 case "/v1/run" -> run(ex);
                 case "/v1/health" -> health(ex);
                 case "/metrics" -> metrics(ex);
+                case "/v1/openapi.json" -> openapi(ex);
                 default -> throw new ApiError(404, "not_found", "no such endpoint: " + path
-                        + " (there are POST /v1/run, GET /v1/health and GET /metrics)");
+                        + " (there are POST /v1/run, GET /v1/health, GET /v1/openapi.json and GET /metrics)");
             };
         } catch (ApiError e) {
             status = e.status;
@@ -188,6 +190,27 @@ public final class CodeServer implements AutoCloseable {
         o.put("guestThreads", cordons.values().stream().mapToInt(Cordon::activeGuestThreads).sum());
         send(ex, 200, "application/json; charset=utf-8", o.toString());
         return 200;
+    }
+
+    /** {@code GET /v1/openapi.json}: the OpenAPI 3.1 document of every route, body, status and error code. */
+    private int openapi(HttpExchange ex) throws IOException {
+        requireMethod(ex, "GET");
+        send(ex, 200, "application/json; charset=utf-8", OPENAPI);
+        return 200;
+    }
+
+    /** The service's OpenAPI document, a resource beside this class. */
+    public static final String OPENAPI = openapiDocument();
+
+    private static String openapiDocument() {
+        try (InputStream in = CodeServer.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("the build lost dev/cordon/serve/openapi.json");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private int metrics(HttpExchange ex) throws IOException {
