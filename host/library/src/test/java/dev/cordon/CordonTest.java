@@ -25,6 +25,13 @@ class CordonTest {
     }
 
     @Test
+    void reportsWhetherGuestCodeIsJitCompiledAsThisJvmsSetUpSays() {
+        // Surefire here starts no Graal compiler, so this is the interpreter's side; examples/consumer's test,
+        // run by CI with the JIT set-up, asserts the other.
+        assertThat(cordon.jitCompiled()).isEqualTo(dev.cordon.engine.graalpy.GraalPyEngine.compilerConfigured());
+    }
+
+    @Test
     void capturesStderrSeparately() {
         ExecutionResult r = SharedCordon.run("import sys\nsys.stderr.write('oops\\n')\nprint('fine')");
         assertThat(r.stdout()).isEqualTo("fine\n");

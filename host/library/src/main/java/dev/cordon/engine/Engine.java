@@ -29,6 +29,14 @@ public interface Engine extends AutoCloseable {
     /** Whether one sandbox may serve a session's consecutive runs. */
     boolean sessions();
 
+    /**
+     * Whether guest code is compiled to machine code: GraalPy with the Graal compiler on this JVM. False for
+     * GraalPy in its interpreter, and for an interpreter without a JIT (PyPy's sandbox builds).
+     */
+    default boolean jitCompiled() {
+        return false;
+    }
+
     /** How many sandboxes are prepared ahead of demand and ready now. */
     default int preparedReady() {
         return 0;

@@ -7,6 +7,7 @@ import dev.cordon.engine.Engine;
 import dev.cordon.engine.Sandbox;
 
 import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
 
 /**
  * GraalPy in this JVM: each sandbox is a fresh context of the JVM's one shared polyglot engine
@@ -58,6 +59,11 @@ public final class GraalPyEngine implements Engine {
     }
 
     @Override
+    public boolean jitCompiled() {
+        return runtime.jitCompiled();
+    }
+
+    @Override
     public boolean sessions() {
         return true;
     }
@@ -76,6 +82,34 @@ public final class GraalPyEngine implements Engine {
             runtime.close();
         } catch (RuntimeException e) {
             // Contexts still draining keep the engine busy; it is released when they end.
+        }
+    }
+
+    /**
+     * Whether this JVM was started with what GraalPy's optimizing runtime needs: JVMCI enabled and the Graal
+     * compiler on the upgrade module path. The worker processes get the same set-up.
+     */
+    public static boolean compilerConfigured() {
+        String upgrade = System.getProperty("jdk.module.upgrade.path", "");
+        return upgrade.contains("compiler") && java.lang.management.ManagementFactory.getRuntimeMXBean()
+                .getInputArguments().contains("-XX:+EnableJVMCI");
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean REPORTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Tells the host once per JVM, in its log, when guest code will run in GraalPy's interpreter (10 to 40 times
+     * slower) and how to give it the compiler.
+     */
+    public static void reportJit(boolean compiled) {
+        if (!compiled && REPORTED.compareAndSet(false, true)) {
+            Logger.getLogger("dev.cordon.graalpy").warning("guest code runs in GraalPy's interpreter, without the JIT (10 to 40 times slower): this JVM "
+                    + "has no Graal compiler. On JDK 25 start it with -XX:+UnlockExperimentalVMOptions "
+                    + "-XX:+EnableJVMCI --upgrade-module-path=<the jars of org.graalvm.compiler:compiler, "
+                    + "org.graalvm.truffle:truffle-compiler, org.graalvm.sdk:collections and org.graalvm.sdk:word, "
+                    + "version 25.0.3>, the polyglot jars on the module path and Cordon's on the class path; see the README, "
+                    + "\"Adding Cordon to "
+                    + "your own project\". JDK 21 to 24 cannot host this compiler.");
         }
     }
 }

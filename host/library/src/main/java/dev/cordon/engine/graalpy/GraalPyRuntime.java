@@ -121,6 +121,7 @@ final class GraalPyRuntime implements AutoCloseable {
             builder.logHandler(new QuietLogHandler());
         }
         this.engine = builder.build();
+        GraalPyEngine.reportJit(jitCompiled());
         Map<String, byte[]> files = GuestStdlib.files();
         Layout layout = discoverLayout(engine, text(files, "_cordon_graalpy/layout.py"));
         this.languageHome = new HostTree(Path.of(layout.home));
@@ -138,6 +139,11 @@ final class GraalPyRuntime implements AutoCloseable {
      * The prelude, then one cached source per shared module (the standard library's first), each with the hook
      * on its first line and named by the path the guest sees (the prelude names each module by its path).
      */
+    /** Whether this engine compiles guest code, from the polyglot runtime's own name for itself. */
+    boolean jitCompiled() {
+        return !"Interpreted".equals(engine.getImplementationName());
+    }
+
     private static List<Source> sharedSources(Map<String, byte[]> files, Path stdlib, String guestStdlib) {
         List<Source> sources = new ArrayList<>();
         sources.add(Source.newBuilder("python", text(files, "_cordon_graalpy/prelude.py"), "<cordon-prelude>")

@@ -4,6 +4,7 @@ import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.engine.Engine;
 import dev.cordon.engine.Sandbox;
+import dev.cordon.engine.graalpy.GraalPyEngine;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -70,6 +71,7 @@ public final class WorkerEngine implements Engine {
      */
     public WorkerEngine(GuestWorld world, int workers, long heapBytes, Duration killGrace) {
         this(world, workers, command(heapBytes), killGrace);
+        GraalPyEngine.reportJit(GraalPyEngine.compilerConfigured());
     }
 
     /** An engine whose workers are started with {@code command} (tests start stand-in workers). */
@@ -270,6 +272,12 @@ public final class WorkerEngine implements Engine {
 
     Duration killGrace() {
         return killGrace;
+    }
+
+    /** A worker runs this JVM's compiler set-up ({@link #command}): it compiles when this JVM could. */
+    @Override
+    public boolean jitCompiled() {
+        return GraalPyEngine.compilerConfigured();
     }
 
     @Override
