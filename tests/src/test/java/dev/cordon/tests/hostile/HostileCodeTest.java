@@ -41,7 +41,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HostileCodeTest {
 
-    private static final long SLACK_MILLIS = 100;
+    /**
+     * How far past its limit a hostile call's answer may come: 100 ms in process; in worker processes the bound
+     * the design promises, 250 ms, since the answer also crosses the channel after the parent's 5 ms tick (CI saw
+     * a 3 s wall limit answered at 3,105 ms).
+     */
+    private static final long SLACK_MILLIS = "process".equals(System.getenv("CORDON_ISOLATION")) ? 250 : 100;
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
     @TempDir
