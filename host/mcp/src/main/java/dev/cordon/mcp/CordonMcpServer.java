@@ -5,7 +5,9 @@ import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Session;
+import dev.cordon.capabilities.Capability;
 import dev.cordon.capabilities.Grants;
+import dev.cordon.capabilities.Json;
 import dev.cordon.json.ResultJson;
 import dev.cordon.json.ResultText;
 import dev.cordon.serve.ServeConfig;
@@ -124,12 +126,11 @@ public final class CordonMcpServer implements AutoCloseable {
         List<String> can = new ArrayList<>();
         List<String> services = new ArrayList<>();
         for (String g : client.grants()) {
-            if (g.equals("fs.tmp")) {
-                can.add("the working directory /tmp is private and persists between calls");
-            } else if (g.startsWith("fs.read:")) {
-                can.add(g.substring("fs.read:".length()) + " is readable");
-            } else if (g.startsWith("gateway:")) {
-                services.add(g.substring("gateway:".length()));
+            Capability c = Capability.parse(g);
+            switch (c.kind()) {
+                case TMP -> can.add("the working directory /tmp is private and persists between calls");
+                case READ_MOUNT -> can.add(c.argument() + " is readable");
+                case GATEWAY -> services.add(c.argument());
             }
         }
         if (!services.isEmpty()) {
@@ -171,7 +172,7 @@ public final class CordonMcpServer implements AutoCloseable {
         }
         ExecutionResult r = session == null ? sandbox().run(e.build()) : session(session).run(e.build());
         @SuppressWarnings("unchecked")
-        Map<String, Object> structured = new ObjectMapper().convertValue(ResultJson.write(r), Map.class);
+        Map<String, Object> structured = Json.MAPPER.convertValue(ResultJson.write(r), Map.class);
         return CallToolResult.builder().addTextContent(ResultText.of(r)).structuredContent(structured)
                 .isError(r.status() != dev.cordon.Status.OK).build();
     }
