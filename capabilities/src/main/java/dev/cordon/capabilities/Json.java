@@ -12,6 +12,15 @@ public final class Json {
     /** Shared, thread-safe once configured. */
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
+    /**
+     * The reader for what an untrusted client sends: nesting as deep as a sane message needs (64), so that a
+     * deeply nested one costs nothing to refuse, and a key given twice an error rather than the last one winning
+     * (two readers of one message must not see two different ones).
+     */
+    public static final ObjectMapper UNTRUSTED = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
     private Json() {
     }
 

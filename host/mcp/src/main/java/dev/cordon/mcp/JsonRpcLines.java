@@ -1,9 +1,6 @@
 package dev.cordon.mcp;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -26,10 +23,7 @@ import java.util.concurrent.CountDownLatch;
  */
 final class JsonRpcLines extends InputStream {
 
-    /** Nesting enough for any tool call's arguments; a deeper line costs nothing to refuse. */
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    private static final ObjectMapper MAPPER = dev.cordon.capabilities.Json.UNTRUSTED;
 
     private final InputStream in;
     private final OutputStream out;

@@ -1,8 +1,6 @@
 package dev.cordon.serve;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cordon.Execution;
@@ -30,13 +28,7 @@ record RunRequest(String code, Map<String, Object> params, List<String> grants, 
 
     private static final Set<String> FIELDS = Set.of("code", "params", "grants", "limits", "backend");
 
-    /**
-     * Nesting as deep as a sane parameter needs, so that a deeply nested body costs nothing to refuse; a key
-     * given twice is an error, not the last one winning (two readers of one body must not see two requests).
-     */
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    private static final ObjectMapper MAPPER = dev.cordon.capabilities.Json.UNTRUSTED;
 
     /**
      * Parses a body and checks it against what the client may ask for and what the server offers.
