@@ -42,13 +42,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HostileCodeTest {
 
     /**
-     * How far past its limit a hostile call's answer may come: 100 ms in process; in worker processes the bound
-     * the design promises, 250 ms, since the answer also crosses the channel after the parent's 5 ms tick (CI saw
-     * a 3 s wall limit answered at 3,105 ms).
+     * How far past its limit a hostile call's answer may come: 250 ms, the bound the design promises in both
+     * isolation modes. In process the answer is usually 5 to 10 ms late (the watchdog's 5 ms tick), but a stall of
+     * the shared machine adds to it (CI saw `cpu.finalizer-loop` answered at 3,107 ms for a 3 s limit, where it
+     * takes 3,007 ms alone); in worker processes the answer also crosses the channel (CI saw 3,105 ms).
      */
-    private static long slackMillis() {
-        return cordon.isolation() == dev.cordon.Isolation.PROCESS ? 250 : 100;
-    }
+    private static final long SLACK_MILLIS = 250;
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
     @TempDir
@@ -110,7 +109,7 @@ class HostileCodeTest {
         assertThat(r.error() == null ? null : r.error().type()).as(p.name()).isEqualTo(p.errorType());
         long deadline = p.status() == Status.CPU_LIMIT ? p.limits().cpuTime().toMillis() * 2
                 : p.limits().wallTime().toMillis();
-        assertThat(guestMillis).as("%s stopped after %d ms", p.name(), guestMillis).isLessThanOrEqualTo(deadline + slackMillis());
+        assertThat(guestMillis).as("%s stopped after %d ms", p.name(), guestMillis).isLessThanOrEqualTo(deadline + SLACK_MILLIS);
 
         ExecutionResult next = cordon.run(Execution.builder().principal("hostile").code("print('next')").build());
         assertThat(next.status()).as(next.toString()).isEqualTo(Status.OK);
