@@ -59,7 +59,7 @@ public final class Cordon implements AutoCloseable {
         this.isolation = b.isolation;
         this.capabilities = new CallCapabilities(engine, b.mounts, b.gateway.build(), b.dataDir, b.tmpQuota);
         this.runner = new CallRunner(engine, capabilities, guests, new Watchdog(), new HeapGuard(b.heapPressure),
-                Ticker.system(), ThreadMeter.system(), b.grace);
+                Ticker.system(), ThreadMeter.system(), b.grace, b.abandonAfter);
         self[0] = runner;
     }
 
@@ -146,10 +146,19 @@ public final class Cordon implements AutoCloseable {
      * Guest threads at work now, including those still draining after their call returned at a limit
      * (a builtin that cannot be interrupted keeps its thread until it ends). They count against
      * {@code maxConcurrentRuns}: such threads can slow new calls down or get them REJECTED, never
-     * multiply.
+     * multiply, until one is given up ({@link Builder#abandonAfter}).
      */
     public int activeGuestThreads() {
         return runner.activeGuestThreads();
+    }
+
+    /**
+     * Guest threads given up on (see {@link Builder#abandonAfter}) that have not ended: each may still hold
+     * memory in this JVM and, if it is not stuck but busy, a core. Always zero in {@link Isolation#PROCESS},
+     * where a worker that does not stop is killed.
+     */
+    public int abandonedGuestThreads() {
+        return runner.abandonedGuestThreads();
     }
 
     /**
@@ -195,6 +204,7 @@ public final class Cordon implements AutoCloseable {
         private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
         private int maxQueuedRuns = 64;
         private Duration grace = Duration.ZERO;
+        private Duration abandonAfter = Duration.ofSeconds(60);
         private double heapPressure = 0.75;
         private Backend backend = Backend.graalPy();
         private Isolation isolation = Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
@@ -282,11 +292,28 @@ public final class Cordon implements AutoCloseable {
          * How long past a limit the caller waits for the guest to stop before it gets its result anyway
          * (default zero: the result comes at the limit, within the watchdog's 5 ms period, while the guest
          * is cancelled in the background). A longer grace lets output written just before the limit in.
-         * A guest stuck in work that cannot be interrupted keeps its thread until it stops, and the pool's
-         * bound counts it, so such threads can never outnumber {@code maxConcurrentRuns}.
+         * A guest stuck in work that cannot be interrupted keeps its thread until it stops or is given up
+         * ({@link #abandonAfter}), and the pool's bound counts it meanwhile.
          */
         public Builder grace(Duration grace) {
             this.grace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * How long after its call was answered at a limit a guest thread that is still at work keeps its slot
+         * (default 60 s). Past it, Cordon gives the thread up: it logs a warning, counts it in
+         * {@link Cordon#abandonedGuestThreads()}, and starts another thread in its place, so that a guest stuck where
+         * no cancel reaches (a deadlock inside the engine has been seen) does not take a run slot for the rest of
+         * the process's life. Whatever the thread holds stays in the heap until it ends. At most
+         * {@code maxConcurrentRuns} threads are given up at once. Only in {@link Isolation#IN_PROCESS}: a worker
+         * process that does not stop is killed.
+         */
+        public Builder abandonAfter(Duration after) {
+            if (after == null || after.isNegative() || after.isZero()) {
+                throw new IllegalArgumentException("abandonAfter must be a positive duration");
+            }
+            this.abandonAfter = after;
             return this;
         }
 

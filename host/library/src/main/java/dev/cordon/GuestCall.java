@@ -38,6 +38,8 @@ final class GuestCall {
     private final CallBridge bridge;
     private final Runnable task = this::runOnGuestThread;
     private volatile long prepareNanos;
+    /** The guest thread while it is at work on this call, else null. */
+    private volatile Thread guestThread;
 
     /**
      * @param session     the session whose sandbox and gateway the call uses, or null for a fresh sandbox
@@ -90,6 +92,9 @@ final class GuestCall {
             runner.watchdog.unwatch(tick);
             // The place is free by the time the caller has the answer, whatever the thread still does.
             runner.guests.leave();
+            if (guestThread != null) {
+                runner.draining(this);
+            }
             if (session == null) {
                 // The call is over for its caller: its tokens die now, even if its thread is still draining.
                 gateway.close();
@@ -138,7 +143,21 @@ final class GuestCall {
         }
     }
 
+    /** The guest thread while it is at work on this call, else null. */
+    Thread guestThread() {
+        return guestThread;
+    }
+
     private void runOnGuestThread() {
+        guestThread = Thread.currentThread();
+        try {
+            runGuest();
+        } finally {
+            guestThread = null;
+        }
+    }
+
+    private void runGuest() {
         monitor.pickUp();
         if (done.isDone() || monitor.tripped() != null) {
             return;

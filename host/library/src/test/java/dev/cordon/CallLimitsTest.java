@@ -97,11 +97,14 @@ class CallLimitsTest {
         }
     }
 
+    private static final Duration ABANDON_AFTER = Duration.ofSeconds(60);
+
     private CallRunner runner(StandIn engine, int slots, Duration grace) {
         GuestPool guests = new GuestPool(slots, 0);
         CallCapabilities capabilities = new CallCapabilities(engine, Map.of(), Gateway.builder().build(),
                 Path.of("target", "call-limits-test"), Quota.DEFAULT);
-        runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, grace);
+        runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, grace,
+                ABANDON_AFTER);
         return runner;
     }
 
@@ -174,6 +177,84 @@ class CallLimitsTest {
         assertThat(next.get(30, TimeUnit.SECONDS).error().message()).endsWith("while the call waited for a free run slot");
         release.countDown();
         assertThat(r.guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
+    }
+
+    @Test
+    void aGuestThreadStillAtWorkLongAfterItsAnswerIsGivenUpAndAnotherTakesItsSlot() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        StandIn engine = new StandIn((spec, cancelled) -> {
+            if (runs.incrementAndGet() == 1) {
+                release.await(); // stuck where no cancel reaches
+            }
+            return Outcome.OK;
+        }, 1);
+        CallRunner r = runner(engine, 1, Duration.ZERO);
+        CompletableFuture<ExecutionResult> stuck = call(r, wall(Duration.ofSeconds(1)));
+        assertThat(engine.started.await(30, TimeUnit.SECONDS)).isTrue();
+        time.advance(Duration.ofSeconds(1));
+        time.tick();
+        assertThat(stuck.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
+
+        time.advance(ABANDON_AFTER.minusMillis(5));
+        time.tick();
+        assertThat(r.activeGuestThreads()).as("kept until abandonAfter has passed").isEqualTo(1);
+        assertThat(r.abandonedGuestThreads()).isZero();
+        time.advance(Duration.ofMillis(5));
+        time.tick();
+        assertThat(r.abandonedGuestThreads()).as("given up").isEqualTo(1);
+        assertThat(r.activeGuestThreads()).isZero();
+        assertThat(r.guests.awaitIdle(Duration.ofSeconds(30))).as("idle without the stuck thread").isTrue();
+
+        // The slot is usable again: the next call runs on a new thread and succeeds.
+        ExecutionResult next = call(r, wall(Duration.ofSeconds(1))).get(30, TimeUnit.SECONDS);
+        assertThat(next.status()).isEqualTo(Status.OK);
+        assertThat(runs.get()).isEqualTo(2);
+
+        // When the stuck thread ends after all, it leaves the pool, which is back to its one slot.
+        release.countDown();
+        while (r.abandonedGuestThreads() > 0) {
+            Thread.onSpinWait();
+        }
+        assertThat(r.guests.getMaximumPoolSize()).isEqualTo(1);
+        assertThat(r.guests.getCorePoolSize()).isEqualTo(1);
+        assertThat(r.activeGuestThreads()).isZero();
+    }
+
+    @Test
+    void atMostAsManyThreadsAsSlotsAreGivenUpAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.Semaphore started = new java.util.concurrent.Semaphore(0);
+        StandIn engine = new StandIn((spec, cancelled) -> {
+            started.release();
+            release.await();
+            return Outcome.OK;
+        }, 2);
+        CallRunner r = runner(engine, 1, Duration.ZERO);
+        CompletableFuture<ExecutionResult> first = call(r, wall(Duration.ofSeconds(1)));
+        assertThat(started.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        time.advance(Duration.ofSeconds(1));
+        time.tick();
+        assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
+        time.advance(ABANDON_AFTER);
+        time.tick();
+        assertThat(r.abandonedGuestThreads()).isEqualTo(1);
+
+        CompletableFuture<ExecutionResult> second = call(r, wall(Duration.ofSeconds(1)));
+        assertThat(started.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        time.advance(Duration.ofSeconds(1));
+        time.tick();
+        assertThat(second.get(30, TimeUnit.SECONDS).status()).isEqualTo(Status.TIMEOUT);
+        time.advance(ABANDON_AFTER.multipliedBy(2));
+        time.tick();
+        assertThat(r.abandonedGuestThreads()).as("one slot: at most one thread given up").isEqualTo(1);
+        assertThat(r.activeGuestThreads()).as("the second keeps its slot").isEqualTo(1);
+
+        release.countDown();
+        assertThat(r.guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
+        while (r.abandonedGuestThreads() > 0) {
+            Thread.onSpinWait();
+        }
     }
 
     @Test
@@ -279,7 +360,8 @@ class CallLimitsTest {
         GuestPool guests = new GuestPool(1, 1);
         CallCapabilities capabilities = new CallCapabilities(engine, Map.of(), Gateway.builder().build(),
                 Path.of("target", "call-limits-test"), Quota.DEFAULT);
-        runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, Duration.ZERO);
+        runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, Duration.ZERO,
+                ABANDON_AFTER);
         CompletableFuture<ExecutionResult> stuck = call(runner, wall(Duration.ofSeconds(60)));
         assertThat(engine.started.await(30, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<ExecutionResult> queued = call(runner, wall(Duration.ofSeconds(2)));

@@ -69,6 +69,8 @@ public final class CodeServer implements AutoCloseable {
         config.clients().values().forEach(c -> perClient.put(c.name(), new Semaphore(c.maxConcurrentRequests())));
         metrics.gauge("cordon.guest.threads", cordons, cs -> cs.values().stream()
                 .mapToInt(Cordon::activeGuestThreads).sum());
+        metrics.gauge("cordon.guest.threads.abandoned", cordons, cs -> cs.values().stream()
+                .mapToInt(Cordon::abandonedGuestThreads).sum());
         this.http = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 64);
         http.setExecutor(handlers);
         http.createContext("/", this::handle);
@@ -188,6 +190,7 @@ public final class CodeServer implements AutoCloseable {
         o.put("workersReady", cordons.values().stream().mapToInt(Cordon::preparedContextsReady).sum());
         o.put("runsInFlight", config.maxConcurrentRuns() + config.maxQueuedRuns() - inFlight.availablePermits());
         o.put("guestThreads", cordons.values().stream().mapToInt(Cordon::activeGuestThreads).sum());
+        o.put("abandonedGuestThreads", cordons.values().stream().mapToInt(Cordon::abandonedGuestThreads).sum());
         send(ex, 200, "application/json; charset=utf-8", o.toString());
         return 200;
     }
