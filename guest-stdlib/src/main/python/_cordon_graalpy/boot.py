@@ -80,7 +80,7 @@ def install(bridge):
 
     def no_thread(*args, **kwargs):
         deny("thread", "start_new_thread")
-        raise RuntimeError("can't start new thread")
+        raise RuntimeError("can't start new thread: the sandbox runs the guest on one thread")
 
     for name in ("start_new_thread", "start_new", "start_joinable_thread"):
         if hasattr(_thread, name):
@@ -107,6 +107,8 @@ def install(bridge):
         pass
 
     _refuse_native_modules()
+    from _cordon_graalpy.event_loop import AsyncioHook
+    sys.meta_path.insert(0, AsyncioHook)
     _guard_builtins()
     _json_numbers_in_scanner()
     from _cordon_graalpy import guard
