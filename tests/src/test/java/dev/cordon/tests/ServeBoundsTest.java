@@ -48,7 +48,7 @@ class ServeBoundsTest {
                  "clients": {
                    "slow": {"key": "%s", "principal": "slow", "maxConcurrentRequests": 2},
                    "good": {"key": "%s", "principal": "good", "limits": {"wallTime": "2s"}},
-                   "one": {"key": "%s", "principal": "one", "maxConcurrentRequests": 1, "limits": {"wallTime": "2s"}}
+                   "one": {"key": "%s", "principal": "one", "maxConcurrentRequests": 1, "limits": {"wallTime": "20s"}}
                  }}
                 """.formatted(SLOW, GOOD, ONE), dir));
     }
@@ -67,6 +67,22 @@ class ServeBoundsTest {
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return s;
+    }
+
+    /** Waits until the server counts {@code n} requests of {@code client} (its headers read, its body arriving). */
+    private static void awaitOpenRequests(String client, int n) throws Exception {
+        String gauge = "cordon_client_requests{client=\"" + client + "\"} " + n + ".0";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        String metrics = "";
+        while (System.nanoTime() < deadline) {
+            metrics = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (metrics.lines().anyMatch(l -> l.equals(gauge))) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the server never counted the request: " + gauge + " not in\n" + metrics);
     }
 
     private static String statusLine(Socket s) throws IOException {
@@ -125,6 +141,7 @@ class ServeBoundsTest {
     @Test
     void oneKeyAtItsOwnBoundIsRefusedAndTheOthersAreNot() throws Exception {
         try (Socket holding = partial(ONE, 100, "{")) {
+            awaitOpenRequests("one", 1);
             HttpResponse<String> second = post(ONE, "{\"code\": \"print(1)\"}");
             assertThat(second.statusCode()).isEqualTo(429);
             assertThat(second.body()).contains("too_many_requests").contains("1 requests in the server already");
@@ -141,11 +158,13 @@ class ServeBoundsTest {
 
     @Test
     void theNextRequestSentTheMomentATimeoutIsAnsweredFindsTheSlotFree() throws Exception {
+        // A slot still held would be refused at once (429: one request per key); the next call's wall time is
+        // generous because it may wait for its sandbox to be prepared, which CI saw take over 2 s under load.
         CordonClient one = new CordonClient(server.uri(), ONE);
         for (int i = 0; i < 3; i++) {
             ExecutionResult spin = one.run(CordonClient.request("while True:\n    pass").limit("wallTime", "300ms"));
             assertThat(spin.status()).isEqualTo(Status.TIMEOUT);
-            ExecutionResult next = one.run(CordonClient.request("print('next')"));
+            ExecutionResult next = one.run(CordonClient.request("print('next')").limit("wallTime", "20s"));
             assertThat(next.status()).as("%s", next.error()).isEqualTo(Status.OK);
         }
     }

@@ -66,7 +66,15 @@ public final class CodeServer implements AutoCloseable {
         }
         // Run slots and queue places; a request takes one only once its body is in and parses.
         this.inFlight = new Semaphore(config.maxConcurrentRuns() + config.maxQueuedRuns());
-        config.clients().values().forEach(c -> perClient.put(c.name(), new Semaphore(c.maxConcurrentRequests())));
+        config.clients().values().forEach(c -> {
+            Semaphore open = new Semaphore(c.maxConcurrentRequests());
+            perClient.put(c.name(), open);
+            // The client's requests in the server now, from their headers to their answer (bodies still arriving
+            // included): what its maxConcurrentRequests bounds.
+            io.micrometer.core.instrument.Gauge.builder("cordon.client.requests", open,
+                            o -> c.maxConcurrentRequests() - o.availablePermits())
+                    .tag("client", c.name()).register(metrics);
+        });
         metrics.gauge("cordon.guest.threads", cordons, cs -> cs.values().stream()
                 .mapToInt(Cordon::activeGuestThreads).sum());
         metrics.gauge("cordon.guest.threads.abandoned", cordons, cs -> cs.values().stream()
