@@ -107,8 +107,8 @@ def install(bridge):
         pass
 
     _refuse_native_modules()
-    from _cordon_graalpy.event_loop import AsyncioHook
-    sys.meta_path.insert(0, AsyncioHook)
+    from _cordon_graalpy import after_import
+    after_import.install()
     _guard_builtins()
     _json_numbers_in_scanner()
     from _cordon_graalpy import guard

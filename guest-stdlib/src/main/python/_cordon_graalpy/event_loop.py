@@ -8,11 +8,10 @@ for time and for that wake-up. Timers, tasks, futures, queues, locks, timeouts, 
 call_soon_threadsafe work as on CPython; waiting on a descriptor (add_reader, open_connection,
 subprocesses) is refused with PermissionError, as the sockets themselves are.
 
-It is installed when the guest first imports asyncio (boot.install puts the hook on sys.meta_path),
-so a program that never uses asyncio pays nothing.
+It is installed when the guest first imports asyncio (_cordon_graalpy.after_import), so a program
+that never uses asyncio pays nothing.
 """
 
-import sys
 
 _REFUSED = ("Operation not permitted: waiting on a file descriptor is not available in the sandbox "
             "(asyncio runs timers, tasks and queues here, without sockets, pipes or subprocesses)")
@@ -105,44 +104,3 @@ def install(asyncio):
     for module in (unix_events, asyncio):
         module.SelectorEventLoop = SandboxEventLoop
     unix_events._UnixDefaultEventLoopPolicy._loop_factory = SandboxEventLoop
-
-
-class AsyncioHook(object):
-    """A finder that lets asyncio import as usual, then installs the sandbox loop into it."""
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name != "asyncio":
-            return None
-        for finder in sys.meta_path:
-            if finder is cls or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                spec.loader = _Installing(spec.loader)
-                return spec
-        return None
-
-    @staticmethod
-    def invalidate_caches():
-        pass
-
-
-class _Installing(object):
-    """The loader of asyncio's package, which installs the sandbox loop once the package has run."""
-
-    def __init__(self, loader):
-        self._loader = loader
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module):
-        self._loader.exec_module(module)
-        try:
-            install(module)
-        except (ImportError, AttributeError):
-            pass  # an asyncio of the guest's own, not the standard library's
-
-    def __getattr__(self, name):
-        return getattr(self._loader, name)

@@ -1,0 +1,71 @@
+"""Completes standard modules for the sandbox when the guest first imports them.
+
+Some modules need a change to work in the sandbox (asyncio's event loop, the parts of unicodedata that
+GraalPy takes from native code). Changing them at boot would cost every context their import; instead a
+finder first on sys.meta_path lets the module import as usual and then hands it to its completion, so a
+program that never imports them pays nothing.
+"""
+
+import sys
+
+# Module name -> the completion's module; each has install(module).
+COMPLETIONS = {
+    "asyncio": "_cordon_graalpy.event_loop",
+    "unicodedata": "_cordon_graalpy.unicode_data",
+}
+
+
+def install():
+    """Puts the finder first on sys.meta_path, and completes at once what is imported already."""
+    sys.meta_path.insert(0, AfterImport)
+    for name, completion in COMPLETIONS.items():
+        if name in sys.modules:
+            _complete(sys.modules[name], completion)
+
+
+def _complete(module, completion):
+    import importlib
+    try:
+        importlib.import_module(completion).install(module)
+    except (ImportError, AttributeError):
+        pass  # a module of the guest's own under that name, not the standard library's
+
+
+class AfterImport(object):
+    """A finder that finds nothing itself: it wraps the loader the next finders give for a completed module."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name not in COMPLETIONS:
+            return None
+        for finder in sys.meta_path:
+            if finder is cls or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _Completing(spec.loader, COMPLETIONS[name])
+                return spec
+        return None
+
+    @staticmethod
+    def invalidate_caches():
+        pass
+
+
+class _Completing(object):
+    """A module's own loader, which hands the module to its completion once it has run."""
+
+    def __init__(self, loader, completion):
+        self._loader = loader
+        self._completion = completion
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _complete(module, self._completion)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
