@@ -1,7 +1,7 @@
 """Completes standard modules for the sandbox when the guest first imports them.
 
 Some modules need a change to work in the sandbox (asyncio's event loop, the parts of unicodedata that
-GraalPy takes from native code). Changing them at boot would cost every context their import; instead a
+GraalPy takes from native code, lzma's check of the memory a stream declares). Changing them at boot would cost every context their import; instead a
 finder first on sys.meta_path lets the module import as usual and then hands it to its completion, so a
 program that never imports them pays nothing.
 """
@@ -12,6 +12,7 @@ import sys
 COMPLETIONS = {
     "asyncio": "_cordon_graalpy.event_loop",
     "unicodedata": "_cordon_graalpy.unicode_data",
+    "lzma": "_cordon_graalpy.lzma_guard",
 }
 
 

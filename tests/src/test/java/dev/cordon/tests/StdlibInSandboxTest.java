@@ -45,6 +45,8 @@ class StdlibInSandboxTest {
                 Arguments.of("urllib.parse", "from urllib.parse import urlparse, quote, urlencode, parse_qs\nu = urlparse('https://example.org/a/b?q=1&r=2#f')\nassert (u.netloc, u.path, u.fragment) == ('example.org', '/a/b', 'f')\nassert parse_qs(u.query) == {'q': ['1'], 'r': ['2']}\nassert quote('a b/c') == 'a%20b/c' and urlencode({'k': 'v w'}) == 'k=v+w'"),
                 Arguments.of("unicodedata", "import unicodedata as u\ns = 'Crème Brûlée à São Paulo'\nassert ''.join(c for c in u.normalize('NFD', s) if not u.combining(c)) == 'Creme Brulee a Sao Paulo'\nassert (u.combining('\\u0301'), u.east_asian_width('中'), u.east_asian_width('a'), u.mirrored('('), u.mirrored('a')) == (230, 'W', 'Na', 1, 0)\nassert (u.decimal('٣'), u.digit('²'), u.numeric('½'), u.numeric('Ⅻ'), u.decimal('x', None)) == (3, 2, 0.5, 12.0, None)\nassert (u.decomposition('é'), u.decomposition('ﬁ'), u.decomposition('a')) == ('0065 0301', '<compat> 0066 0069', '')\nassert u.lookup('LATIN SMALL LETTER E WITH ACUTE') == 'é' and u.lookup('latin small letter a') == 'a'\ntry:\n    u.lookup('NO SUCH CHARACTER'); raise AssertionError\nexcept KeyError: pass\ntry:\n    u.digit('x'); raise AssertionError\nexcept ValueError as e: assert str(e) == 'not a digit'\nassert (u.unidata_version, u.ucd_3_2_0.unidata_version) == ('15.0.0', '3.2.0')\nassert u.ucd_3_2_0.category('\\U0001F600') == 'Cn' and u.category('\\U0001F600') == 'So'"),
                 Arguments.of("encodings.idna", "assert 'bücher.example'.encode('idna') == b'xn--bcher-kva.example'\nassert b'xn--bcher-kva.example'.decode('idna') == 'bücher.example'\nimport stringprep\nassert stringprep.in_table_c12('\\u3000') and stringprep.in_table_d1('\\u05d0') and stringprep.map_table_b2('ß') == 'ss'"),
+                Arguments.of("lzma", "import lzma, io\nd = lzma.compress(b'hello ' * 1000)\nassert lzma.decompress(d) == b'hello ' * 1000\nassert lzma.decompress(lzma.compress(b'x', format=lzma.FORMAT_ALONE)) == b'x'\nf = io.BytesIO()\nwith lzma.LZMAFile(f, 'w') as w: w.write(b'abc')\nf.seek(0)\nassert lzma.LZMAFile(f).read() == b'abc'"),
+                Arguments.of("tarfile", "import tarfile, io\nfor mode in ('w', 'w:gz', 'w:xz'):\n    b = io.BytesIO()\n    with tarfile.open(fileobj=b, mode=mode) as t:\n        i = tarfile.TarInfo('a.txt'); i.size = 3\n        t.addfile(i, io.BytesIO(b'abc'))\n    b.seek(0)\n    with tarfile.open(fileobj=b) as t:\n        assert t.getnames() == ['a.txt'] and t.extractfile('a.txt').read() == b'abc', mode"),
                 Arguments.of("traceback", "import traceback\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n    text = traceback.format_exc()\nassert 'ZeroDivisionError: division by zero' in text and 'Traceback' in text"));
     }
 
@@ -54,6 +56,41 @@ class StdlibInSandboxTest {
         ExecutionResult r = SharedCordon.run(code + "\nprint('ok')\n");
         assertThat(r.status()).as("%s: %s", module, r.error()).isEqualTo(Status.OK);
         assertThat(r.stdout()).isEqualTo("ok\n");
+    }
+
+    /**
+     * A stream whose header declares a huge dictionary is refused before GraalPy allocates it (which it does
+     * whatever memlimit says): as liblzma refuses it when it detects the format, or as too large for the call.
+     */
+    @Test
+    void lzmaHeadersThatDeclareHugeDictionariesAreRefusedAtOnce() {
+        ExecutionResult r = SharedCordon.run("""
+                import lzma
+                def outcome(data, **kw):
+                    try:
+                        lzma.decompress(data, **kw)
+                        return 'decompressed'
+                    except (lzma.LZMAError, MemoryError) as e:
+                        return '%s: %s' % (type(e).__name__, str(e).split(' would need')[0])
+                print(outcome(b'x' * 10000))
+                alone = bytes([0x5d]) + (1 << 30).to_bytes(4, 'little') + (5).to_bytes(8, 'little') + bytes(20)
+                print(outcome(alone))
+                print(outcome(alone, format=lzma.FORMAT_ALONE))
+                print(outcome(alone, format=lzma.FORMAT_ALONE, memlimit=1 << 20))
+                # An .xz stream whose first block's LZMA2 dictionary is 1.5 GiB.
+                block = bytes([2, 0, 0x21, 1, 37, 0, 0, 0]) + bytes(4)
+                print(outcome(b'\\xfd7zXZ\\x00\\x00\\x01' + bytes(4) + block + bytes(20)))
+                print(outcome(lzma.compress(b'fine')))
+                """);
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                LZMAError: Input format not supported by decoder
+                MemoryError: an LZMA dictionary
+                MemoryError: an LZMA dictionary
+                LZMAError: Memory usage limit was reached
+                MemoryError: an LZMA dictionary
+                decompressed
+                """);
     }
 
     /**
