@@ -251,14 +251,30 @@ def _unbounded(x):
     if getattr(t, "__module__", None) != "itertools":
         return None
     name = t.__name__
-    if name in ("count", "cycle"):
+    if name == "count":
         return -1
+    if name == "cycle":
+        return 0 if _cycles_nothing(x) else -1
     if name == "repeat":
         try:
             return x.__length_hint__()
         except TypeError:
             return -1
     return None
+
+
+def _cycles_nothing(c):
+    """Whether an itertools.cycle has nothing to repeat: nothing saved, and an iterable known to be exhausted
+    (list(cycle('')) is [] on CPython; a cycle over anything else is endless)."""
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, (iterable,), (saved, _) = c.__reduce__()
+        from operator import length_hint
+        return not saved and length_hint(iterable, -1) == 0
+    except Exception:
+        return False
 
 
 def sized(x):
