@@ -124,8 +124,9 @@ def install(bridge):
 # native interface when used), which a sandbox without native access cannot run. Tried anyway, the first
 # fails with an ImportError that names GraalPy's option, every later one with a SystemError, and crypt's
 # import takes the whole interpreter down: refused here first, as CPython refuses a module it does not have.
+# pyexpat is Cordon's own, on the JDK's parser (_cordon_graalpy/pyexpat.py).
 _NATIVE_MODULES = frozenset((
-    "pyexpat", "_sqlite3", "termios", "_cpython_sre", "_cpython_unicodedata", "_ctypes_test",
+    "_sqlite3", "termios", "_cpython_sre", "_cpython_unicodedata", "_ctypes_test",
     "_testcapi", "_testbuffer", "_testmultiphase", "_testsinglephase", "_testinternalcapi", "crypt", "_crypt",
 ))
 
@@ -133,9 +134,24 @@ _NATIVE_MODULES = frozenset((
 def _refuse_native_modules():
     """Puts first on sys.meta_path a finder that refuses the native modules as absent (ModuleNotFoundError,
     an ImportError), so that code written for CPython falls back as it does where they are missing."""
+    class OwnModule(object):
+        """Loads a module of Cordon's in place of GraalPy's native one of that name."""
+        def __init__(self, module):
+            self.module = module
+
+        def create_module(self, spec):
+            import importlib
+            return importlib.import_module(self.module)
+
+        def exec_module(self, module):
+            pass
+
     class NativeModules(object):
         @staticmethod
         def find_spec(name, path=None, target=None):
+            if name == "pyexpat":
+                from importlib.machinery import ModuleSpec
+                return ModuleSpec(name, OwnModule("_cordon_graalpy.pyexpat"))
             if name in _NATIVE_MODULES:
                 raise ModuleNotFoundError("No module named %r: it is native code, which the sandbox does not run"
                                           % name, name=name)

@@ -58,7 +58,7 @@ class WorkerIsolationTest {
                    "hostile": {"key": "hostile-key-0123456789", "principal": "mallory", "grants": ["gateway:db"],
                                "maxConcurrentRequests": 1, "limits": {"wallTime": "2s", "memory": "64MB"}},
                    "sql": {"key": "sql-key-0123456789abc", "principal": "mallory", "grants": ["gateway:db"],
-                           "maxConcurrentRequests": 1, "limits": {"wallTime": "5s", "memory": "64MB"}},
+                           "maxConcurrentRequests": 1, "limits": {"wallTime": "10s", "memory": "64MB"}},
                    "tenant": {"key": "tenant-key-0123456789", "principal": "alice",
                               "limits": {"wallTime": "20s", "memory": "64MB"}}}}
                 """.replace("DB", db.toString()));
@@ -92,10 +92,11 @@ class WorkerIsolationTest {
                 // free for it (the tenant holds another), as a call is when the service has capacity.
                 awaitWorkers(base, 2);
                 long start = System.nanoTime();
-                // The SQL blob has 5 s: its first gateway call in a fresh worker of this JIT-less server took
-                // about 2 s of start-up alone; what it tests is that the 1 GB never reaches any heap.
+                // The SQL blob has 10 s: its first gateway call in a fresh worker of this JIT-less server took
+                // about 2 s of start-up alone, and past 5 s on a loaded machine (2026-12-06); what it tests is
+                // that the 1 GB never reaches any heap.
                 boolean sql = program.contains("gateway");
-                long limit = sql ? 5_000 : 2_000;
+                long limit = sql ? 10_000 : 2_000;
                 ExecutionResult r = sql ? sqlClient.run(CordonClient.request(program).grant("gateway:db"))
                         : hostile.run(CordonClient.request(program));
                 long millis = (System.nanoTime() - start) / 1_000_000;

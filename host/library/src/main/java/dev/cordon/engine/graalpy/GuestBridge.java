@@ -49,6 +49,19 @@ public final class GuestBridge {
         return System.nanoTime() / 1e9;
     }
 
+    /**
+     * Parses an XML document for the guest's {@code pyexpat} ({@link XmlEvents}): its events as JSON, or its
+     * error. Pure computation in this JVM (a worker's, in worker isolation); nothing crosses to a capability.
+     */
+    @HostAccess.Export
+    public String xmlEvents(String document, boolean bytes, String encoding, String separator, long maxChars) {
+        try {
+            return XmlEvents.parse(document, bytes, encoding, separator, maxChars);
+        } catch (RuntimeException e) {
+            return "{\"error\": \"the XML parser failed\", \"line\": 1, \"column\": 0}";
+        }
+    }
+
     /** The guest's virtual world, read once by the boot. */
     @HostAccess.Export
     public String world() {
