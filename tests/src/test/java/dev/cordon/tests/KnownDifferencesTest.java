@@ -34,7 +34,16 @@ class KnownDifferencesTest {
                     open('/tmp/unclosed.txt', 'w').write('data')
                     return open('/tmp/unclosed.txt').read()
                 probe('unclosed write', unclosed)
-                probe('xml', lambda: __import__('xml.etree.ElementTree').etree.ElementTree.fromstring('<a/>'))
+                import xml.etree.ElementTree as ET
+                probe('xml error', lambda: ET.fromstring('<a><b></a>'))
+                def pull():
+                    p = ET.XMLPullParser(['end'])
+                    p.feed('<a><b/><c/>')
+                    early = [e.tag for _, e in p.read_events()]
+                    p.feed('</a>')
+                    p.close()
+                    return early, [e.tag for _, e in p.read_events()]
+                probe('xml pull', pull)
                 probe('sqlite3', lambda: __import__('sqlite3'))
                 probe('bz2', lambda: __import__('bz2'))
                 probe('named sequence', lambda: __import__('unicodedata').lookup('LATIN SMALL LETTER R WITH TILDE'))
@@ -46,7 +55,8 @@ class KnownDifferencesTest {
                 cbrt !! AttributeError module 'math' has no attribute 'cbrt'
                 exp2 !! AttributeError module 'math' has no attribute 'exp2'
                 unclosed write -> ''
-                xml !! ImportError No module named expat; use SimpleXMLTreeBuilder instead
+                xml error !! ParseError The element type "b" must be terminated by the matching end-tag "</b>".: line 1, column 8
+                xml pull -> ([], ['b', 'c', 'a'])
                 sqlite3 !! ModuleNotFoundError No module named '_sqlite3': it is native code, which the sandbox does not run
                 bz2 !! ModuleNotFoundError No module named '_bz2'
                 named sequence !! KeyError "undefined character name 'LATIN SMALL LETTER R WITH TILDE'"
