@@ -124,11 +124,14 @@ def install(bridge):
 # native interface when used), which a sandbox without native access cannot run. Tried anyway, the first
 # fails with an ImportError that names GraalPy's option, every later one with a SystemError, and crypt's
 # import takes the whole interpreter down: refused here first, as CPython refuses a module it does not have.
-# pyexpat is Cordon's own, on the JDK's parser (_cordon_graalpy/pyexpat.py).
+# pyexpat and _bz2 are Cordon's own, on the JDK's XML parser and on the host's bzip2.
 _NATIVE_MODULES = frozenset((
     "_sqlite3", "termios", "_cpython_sre", "_cpython_unicodedata", "_ctypes_test",
     "_testcapi", "_testbuffer", "_testmultiphase", "_testsinglephase", "_testinternalcapi", "crypt", "_crypt",
 ))
+
+
+_OWN_MODULES = {"pyexpat": "_cordon_graalpy.pyexpat", "_bz2": "_cordon_graalpy.bz2"}
 
 
 def _refuse_native_modules():
@@ -149,9 +152,9 @@ def _refuse_native_modules():
     class NativeModules(object):
         @staticmethod
         def find_spec(name, path=None, target=None):
-            if name == "pyexpat":
+            if name in _OWN_MODULES:
                 from importlib.machinery import ModuleSpec
-                return ModuleSpec(name, OwnModule("_cordon_graalpy.pyexpat"))
+                return ModuleSpec(name, OwnModule(_OWN_MODULES[name]))
             if name in _NATIVE_MODULES:
                 raise ModuleNotFoundError("No module named %r: it is native code, which the sandbox does not run"
                                           % name, name=name)

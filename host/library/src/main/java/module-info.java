@@ -11,6 +11,8 @@ module dev.cordon {
     requires jdk.management;
     requires java.logging;
     requires java.net.http;
+    requires java.xml;
+    requires org.apache.commons.compress;
 
     exports dev.cordon;
     exports dev.cordon.json;

@@ -62,6 +62,26 @@ public final class GuestBridge {
         }
     }
 
+    /** bzip2 compression for the guest's {@code _bz2} ({@link Bzip2}); null if it failed. */
+    @HostAccess.Export
+    public String bz2Compress(String data, int level) {
+        try {
+            return Bzip2.compress(data, level);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** bzip2 decompression for the guest's {@code _bz2} ({@link Bzip2#decompress}). */
+    @HostAccess.Export
+    public String bz2Decompress(String data, long maxBytes, int scanFrom) {
+        try {
+            return Bzip2.decompress(data, maxBytes, scanFrom);
+        } catch (RuntimeException e) {
+            return "eInvalid data stream";
+        }
+    }
+
     /** The guest's virtual world, read once by the boot. */
     @HostAccess.Export
     public String world() {
