@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "cordon", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs untrusted Python in a sandbox with only the capabilities you grant.",
-        subcommands = {RunCommand.class, ReplCommand.class, BenchCommand.class, ServeCommand.class, McpCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ReplCommand.class, BenchCommand.class, ConformanceCommand.class, ServeCommand.class, McpCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:OK", "1:the guest's code raised an exception or exited non-zero", "2:bad usage",
                 "3:a limit was reached (time, CPU, memory, output)", "4:the call was rejected",

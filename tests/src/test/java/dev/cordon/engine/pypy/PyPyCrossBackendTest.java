@@ -197,6 +197,14 @@ class PyPyCrossBackendTest {
         }));
     }
 
+    /**
+     * A test that is reported skipped, with its reason: an assumption that fails in a test factory skips the
+     * container, which the build's report does not count, so a run without the binary looked complete.
+     */
+    private static Stream<DynamicTest> skipped(String name, String reason) {
+        return Stream.of(DynamicTest.dynamicTest(name, () -> Assumptions.abort(reason)));
+    }
+
     @TestFactory
     Stream<DynamicTest> graalPy() {
         return run("graalpy", Backend.graalPy(), "graalpy");
@@ -205,8 +213,10 @@ class PyPyCrossBackendTest {
     @TestFactory
     Stream<DynamicTest> pypySandbox() {
         List<Path> binaries = pypyBinaries();
-        Assumptions.assumeFalse(binaries.isEmpty(), "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE
-                + " to run the guest programs on the PyPy backend too");
+        if (binaries.isEmpty()) {
+            return skipped("pypy sandbox", "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE
+                    + " to run the guest programs on the PyPy backend too");
+        }
         return binaries.stream().flatMap(p -> run("pypy " + p, Backend.pypySandbox(p),
                 new PyPyEngine(Backend.pypySandbox(p), GuestWorld.DEFAULT).protocol().name()));
     }
@@ -244,7 +254,9 @@ class PyPyCrossBackendTest {
     @TestFactory
     Stream<DynamicTest> theCommandLineSwitchesBackendsOverOnePrincipalsTmp() {
         List<Path> binaries = pypyBinaries();
-        Assumptions.assumeFalse(binaries.isEmpty(), "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE);
+        if (binaries.isEmpty()) {
+            return skipped("cli on the pypy backend", "no PyPy sandbox binary: set " + Backend.PYPY_VARIABLE);
+        }
         return binaries.stream().map(p -> DynamicTest.dynamicTest("cli " + p, () -> {
             Path dataDir = Files.createTempDirectory("cordon-cli-visits");
             String script = Path.of("..", "examples", "scripts", "visits.py").toString();

@@ -1,0 +1,282 @@
+package dev.cordon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cordon.Cordon;
+import dev.cordon.Execution;
+import dev.cordon.ExecutionResult;
+import dev.cordon.Isolation;
+import dev.cordon.Limits;
+import dev.cordon.capabilities.Json;
+import dev.cordon.capabilities.Access;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.PolyglotException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * {@code cordon conformance}: CPython's own unit tests for standard modules, run in Cordon and, in the same run,
+ * in a plain GraalPy context with full access as the reference; every test that passes on the reference but not
+ * in Cordon must be listed, with its reason, in the expected-differences file.
+ */
+@Command(name = "conformance", description = {
+        "Run CPython's unit tests for standard modules in Cordon and in a plain GraalPy context, and print per",
+        "module the tests, those passing on the reference and in Cordon, and Cordon's time against the reference's.",
+        "Exits 1 if a test passes on the reference but not in Cordon without an entry in --expected."})
+final class ConformanceCommand implements Callable<Integer> {
+
+    /** The modules of the conformance set: each runs {@code test.test_<name>}. */
+    static final List<String> MODULES = List.of("json", "re", "string", "math", "fractions", "decimal", "textwrap",
+            "collections", "itertools", "functools", "statistics", "heapq", "bisect", "datetime", "zoneinfo",
+            "difflib", "base64", "csv", "enum", "dataclasses", "operator", "copy", "struct", "hashlib", "random",
+            "pprint", "unicodedata", "html", "ipaddress", "uuid", "calendar", "zlib", "lzma", "tarfile", "zipfile",
+            "binascii", "array", "bytes", "dict", "list", "set", "int", "float", "complex", "tuple", "typing",
+            "contextlib", "abc", "shlex", "fnmatch", "argparse", "tempfile", "pathlib", "glob", "shutil",
+            "xml_etree", "sqlite3", "asyncio", "pickle", "io", "os", "bz2", "stringprep", "codecs");
+
+    private static final String MARKER = "@@CONFORMANCE@@ ";
+    private static final String MOUNT = "/opt/cpython/test";
+
+    @Option(names = "--tests", paramLabel = "DIR", description = "CPython's Lib/test (default: $CORDON_CPYTHON_TESTS,"
+            + " else a CPython 3.12 found under ~/.pyenv or /usr/lib, else Debian's python3.11 test suite).")
+    Path tests;
+
+    @Option(names = "--modules", split = ",", paramLabel = "NAME", description = "Modules to test, without"
+            + " test_ (default: the conformance set of 64).")
+    List<String> modules;
+
+    @Option(names = "--expected", paramLabel = "FILE", description = "The expected differences: lines of a test id (or a"
+            + " prefix ending in *) and the reason; # starts a comment.")
+    Path expected;
+
+    @Option(names = "--isolation", paramLabel = "MODE", description = "in-process (default) or process.")
+    String isolation;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Per module and side (default: 10m).",
+            defaultValue = "10m")
+    String timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        Path dir = tests != null ? tests : findTests();
+        if (dir == null || !Files.isRegularFile(dir.resolve("__init__.py"))) {
+            throw new IllegalArgumentException("no CPython test suite found: give --tests DIR (a Lib/test with"
+                    + " __init__.py), set CORDON_CPYTHON_TESTS, or install Debian's libpython3.11-testsuite");
+        }
+        Duration limit = Limits.builder().parse("wallTime", timeout).build().wallTime();
+        Map<String, String> reasons = expected != null ? readExpected(expected) : Map.of();
+        List<String> names = modules != null && !modules.isEmpty() ? modules : MODULES;
+        String driver = driver();
+        Path work = Files.createTempDirectory("cordon-conformance");
+        List<String> unexpected = new ArrayList<>();
+        long refPassed = 0;
+        long bothPassed = 0;
+        double refSeconds = 0;
+        double cordonSeconds = 0;
+        out.println("CPython tests: " + dir.toAbsolutePath() + "; Cordon in " + cordonIsolation());
+        out.println();
+        out.println("| module | tests | reference | Cordon | Cordon's time / reference's |");
+        out.println("| --- | --- | --- | --- | --- |");
+        try (Engine engine = Engine.newBuilder("python").option("engine.WarnInterpreterOnly", "false")
+                .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
+             Cordon cordon = Cordon.builder().mount(MOUNT, dir, Access.READ_ONLY).dataDir(work.resolve("data"))
+                     .isolation(isolation != null ? Isolation.parse(isolation)
+                             : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS))
+                     .build()) {
+            for (String name : names) {
+                String module = "test_" + name;
+                Run ref = reference(engine, driver(driver, dir.getParent().toString(), module), work, limit);
+                Run box = inCordon(cordon, driver(driver, "/opt/cpython", module), limit);
+                long refPass = ref.passed();
+                long both = ref.outcomes.entrySet().stream()
+                        .filter(e -> e.getValue().equals("pass") && "pass".equals(box.outcomes.get(e.getKey()))).count();
+                refPassed += refPass;
+                bothPassed += both;
+                refSeconds += ref.seconds;
+                cordonSeconds += box.seconds;
+                out.printf("| %s | %d | %d | %d | %s |%n", module, ref.outcomes.size(), refPass, box.passed(),
+                        ref.seconds > 0 ? String.format("%.2f", box.seconds / ref.seconds) : "-");
+                new TreeMap<>(ref.outcomes).forEach((id, outcome) -> {
+                    String mine = box.outcomes.getOrDefault(id, box.problem != null ? "error: " + box.problem : "not run");
+                    if (outcome.equals("pass") && !mine.equals("pass") && reason(reasons, id) == null) {
+                        unexpected.add(id + ": " + mine);
+                    }
+                });
+            }
+        }
+        out.println();
+        out.printf("Passing on the reference: %d; also in Cordon: %d (%.1f%%). Time: Cordon %.0f s, reference %.0f s"
+                        + " (%.2fx).%n", refPassed, bothPassed, refPassed == 0 ? 100.0 : 100.0 * bothPassed / refPassed,
+                cordonSeconds, refSeconds, refSeconds > 0 ? cordonSeconds / refSeconds : 0);
+        if (!unexpected.isEmpty()) {
+            out.println();
+            out.println("Passing on the reference, not in Cordon, and not in the expected differences:");
+            unexpected.forEach(u -> out.println("  " + u));
+        }
+        return unexpected.isEmpty() ? 0 : 1;
+    }
+
+    private String cordonIsolation() {
+        return (isolation != null ? Isolation.parse(isolation)
+                : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS)).text();
+    }
+
+    /** One side's outcomes for one module: each test's id and "pass", "fail: ...", "error: ..." or "skip: ...". */
+    record Run(Map<String, String> outcomes, double seconds, String problem) {
+        long passed() {
+            return outcomes.values().stream().filter("pass"::equals).count();
+        }
+    }
+
+    private static Run reference(Engine engine, String code, Path work, Duration limit) throws Exception {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        Path cwd = Files.createDirectories(work.resolve("reference"));
+        Context context = Context.newBuilder("python").engine(engine).allowAllAccess(true)
+                .currentWorkingDirectory(cwd.toAbsolutePath()).out(stdout).err(OutputStream.nullOutputStream())
+                .build();
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(null, r, "conformance-reference", 64L << 20);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Future<?> run = thread.submit(() -> context.eval("python", code));
+            String problem = null;
+            try {
+                run.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                problem = "the reference ran past " + limit;
+            } catch (java.util.concurrent.ExecutionException e) {
+                problem = e.getCause() instanceof PolyglotException p ? p.getMessage() : String.valueOf(e.getCause());
+            }
+            return parse(stdout.toString(StandardCharsets.UTF_8), problem);
+        } finally {
+            try {
+                context.close(true);
+            } catch (RuntimeException e) {
+                // a cancelled context may complain as it closes
+            }
+            thread.shutdownNow();
+        }
+    }
+
+    private static Run inCordon(Cordon cordon, String code, Duration limit) {
+        ExecutionResult r = cordon.run(Execution.builder().principal("conformance").code(code)
+                .grant("fs.read:" + MOUNT).grant("fs.tmp")
+                .limits(Limits.builder().wallTime(limit).cpuTime(limit).memoryBytes(1L << 30)
+                        .outputBytes(64L << 20).responseBytes(96L << 20).build()).build());
+        String problem = r.error() == null ? null : r.status() + ": " + r.error().type() + ": " + r.error().message();
+        return parse(r.stdout(), problem);
+    }
+
+    static Run parse(String stdout, String problem) {
+        int at = stdout.lastIndexOf(MARKER);
+        if (at < 0) {
+            return new Run(Map.of(), 0, problem != null ? problem : "no result printed");
+        }
+        String line = stdout.substring(at + MARKER.length()).lines().findFirst().orElse("{}");
+        try {
+            JsonNode node = Json.MAPPER.readTree(line);
+            Map<String, String> outcomes = new LinkedHashMap<>();
+            node.path("outcomes").properties().forEach(e -> outcomes.put(e.getKey(), e.getValue().asText()));
+            return new Run(outcomes, node.path("seconds").asDouble(), problem);
+        } catch (IOException e) {
+            return new Run(Map.of(), 0, "unreadable result: " + e.getMessage());
+        }
+    }
+
+    /** The reason {@code id} may fail in Cordon, from an exact line or the longest prefix ending in *. */
+    static String reason(Map<String, String> reasons, String id) {
+        String exact = reasons.get(id);
+        if (exact != null) {
+            return exact;
+        }
+        String best = null;
+        int length = -1;
+        for (Map.Entry<String, String> e : reasons.entrySet()) {
+            String key = e.getKey();
+            if (key.endsWith("*") && id.startsWith(key.substring(0, key.length() - 1)) && key.length() > length) {
+                best = e.getValue();
+                length = key.length();
+            }
+        }
+        return best;
+    }
+
+    static Map<String, String> readExpected(Path file) throws IOException {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        int n = 0;
+        for (String line : Files.readAllLines(file)) {
+            n++;
+            String text = line.strip();
+            if (text.isEmpty() || text.startsWith("#")) {
+                continue;
+            }
+            String[] parts = text.split("\\s+", 2);
+            if (parts.length < 2 || parts[1].isBlank()) {
+                throw new IllegalArgumentException(file + ":" + n + ": a test id and its reason are needed");
+            }
+            reasons.put(parts[0], parts[1]);
+        }
+        return reasons;
+    }
+
+    private static String driver() {
+        try (InputStream in = ConformanceCommand.class.getResourceAsStream("conformance_driver.py")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String driver(String driver, String parent, String module) {
+        return driver.replace("TESTS_PARENT", pythonString(parent)).replace("MODULE_NAME", pythonString(module));
+    }
+
+    private static String pythonString(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** A CPython test suite on this machine: the environment's, a 3.12's, else Debian's 3.11's. */
+    static Path findTests() throws IOException {
+        String env = System.getenv("CORDON_CPYTHON_TESTS");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        List<Path> candidates = new ArrayList<>();
+        Path pyenv = Path.of(System.getProperty("user.home"), ".pyenv", "versions");
+        if (Files.isDirectory(pyenv)) {
+            try (Stream<Path> versions = Files.list(pyenv)) {
+                versions.filter(v -> v.getFileName().toString().startsWith("3.12")).sorted()
+                        .forEach(v -> candidates.add(v.resolve("lib/python3.12/test")));
+            }
+        }
+        candidates.add(Path.of("/usr/lib/python3.12/test"));
+        candidates.add(Path.of("/usr/lib/python3.11/test"));
+        return candidates.stream().filter(p -> Files.isRegularFile(p.resolve("__init__.py"))).findFirst().orElse(null);
+    }
+}

@@ -1,0 +1,49 @@
+# Runs one of CPython's test modules with unittest and prints each test's outcome as JSON on a line of its own
+# after a marker. The same text runs in Cordon and in the plain GraalPy reference; the host substitutes the
+# two names below.
+import sys, time, json, unittest
+
+sys.path.append(TESTS_PARENT)
+NAME = MODULE_NAME
+outcomes = {}
+
+
+def last_line(result, err, test):
+    text = result._exc_info_to_string(err, test).strip().splitlines()
+    return text[-1][:300] if text else ""
+
+
+class Recorder(unittest.TestResult):
+    def addSuccess(self, test):
+        outcomes.setdefault(test.id(), "pass")
+
+    def addFailure(self, test, err):
+        outcomes[test.id()] = "fail: " + last_line(self, err, test)
+
+    def addError(self, test, err):
+        name = test.id() if hasattr(test, "id") else str(test)
+        outcomes[name] = "error: " + last_line(self, err, test)
+
+    def addSkip(self, test, reason):
+        outcomes[test.id()] = "skip: " + str(reason)[:200]
+
+    def addExpectedFailure(self, test, err):
+        outcomes[test.id()] = "pass"
+
+    def addUnexpectedSuccess(self, test):
+        outcomes[test.id()] = "fail: unexpected success"
+
+    def addSubTest(self, test, subtest, err):
+        if err is not None:
+            outcomes[test.id()] = "fail: in a subtest: " + last_line(self, err, test)
+
+
+start = time.monotonic()
+try:
+    suite = unittest.defaultTestLoader.loadTestsFromName("test." + NAME)
+    suite.run(Recorder())
+except BaseException as e:
+    outcomes["<load>"] = "error: %s: %s" % (type(e).__name__, str(e)[:300])
+sys.stdout.flush()
+print("\n@@CONFORMANCE@@ " + json.dumps({"module": NAME, "seconds": time.monotonic() - start,
+                                         "outcomes": outcomes}), flush=True)
