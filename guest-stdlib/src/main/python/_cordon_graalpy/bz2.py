@@ -39,9 +39,12 @@ class BZ2Compressor(object):
         if self._flushed:
             raise ValueError("Repeated call to flush()")
         self._flushed = True
-        data = b"".join(self._parts).decode("latin-1")
+        from _cordon_graalpy import guard
+        data = b"".join(self._parts)
         self._parts = []
-        out = _bridge().bz2Compress(data, self._level)
+        if len(data) > guard._limit[0]:
+            guard._refuse("compressing %d bytes with bzip2" % len(data), len(data))
+        out = _bridge().bz2Compress(data.decode("latin-1"), self._level)
         if out is None:
             raise OSError("bzip2 compression failed")
         return out.encode("latin-1")

@@ -136,7 +136,7 @@ final class GraalPySandbox implements Sandbox {
         out.set(spec.stdout());
         err.set(spec.stderr());
         fileSystem.recordTo(spec.audit());
-        bridge.bind(spec.bridge());
+        bridge.bind(spec.bridge(), spec.maxOperationBytes());
         return run(spec.code(), spec.sourceName(), spec.argv(), spec.interactive(), spec.maxOperationBytes(),
                 spec.timeLeft());
     }

@@ -17,15 +17,21 @@ public final class GuestBridge {
 
     private final String world;
     private volatile Bridge call = NO_CALL;
+    /** The most one operation of the call now running may hold at once (its maxOperationBytes). */
+    private volatile long maxBytes = 1;
 
     /** @param world the guest's world as {@code cordon/_world.py} reads it */
     GuestBridge(String world) {
         this.world = world;
     }
 
-    /** Points the guest at one call's bridge; the previous call's is gone. */
-    void bind(Bridge call) {
+    /**
+     * Points the guest at one call's bridge; the previous call's is gone. {@code maxBytes} bounds what the
+     * computations below may hold for it, whatever bound the guest passes.
+     */
+    void bind(Bridge call, long maxBytes) {
         this.call = call;
+        this.maxBytes = maxBytes;
     }
 
     @HostAccess.Export
@@ -56,7 +62,12 @@ public final class GuestBridge {
     @HostAccess.Export
     public String xmlEvents(String document, boolean bytes, String encoding, String separator, long maxChars) {
         try {
-            return XmlEvents.parse(document, bytes, encoding, separator, maxChars);
+            long bound = Math.min(maxChars, maxBytes);
+            if (document.length() > bound) {
+                return "{\"error\": \"the document is larger than the " + bound
+                        + " characters this call may use at once\", \"line\": 1, \"column\": 0}";
+            }
+            return XmlEvents.parse(document, bytes, encoding, separator, bound);
         } catch (RuntimeException e) {
             return "{\"error\": \"the XML parser failed\", \"line\": 1, \"column\": 0}";
         }
@@ -66,7 +77,7 @@ public final class GuestBridge {
     @HostAccess.Export
     public String bz2Compress(String data, int level) {
         try {
-            return Bzip2.compress(data, level);
+            return data.length() > maxBytes ? null : Bzip2.compress(data, level);
         } catch (RuntimeException e) {
             return null;
         }
@@ -76,7 +87,8 @@ public final class GuestBridge {
     @HostAccess.Export
     public String bz2Decompress(String data, long maxBytes, int scanFrom) {
         try {
-            return Bzip2.decompress(data, maxBytes, scanFrom);
+            long bound = Math.min(maxBytes, this.maxBytes);
+            return data.length() > bound ? "m" : Bzip2.decompress(data, bound, scanFrom);
         } catch (RuntimeException e) {
             return "eInvalid data stream";
         }
