@@ -98,7 +98,9 @@ final class ConformanceCommand implements Callable<Integer> {
         long bothPassed = 0;
         double refSeconds = 0;
         double cordonSeconds = 0;
-        out.println("CPython tests: " + dir.toAbsolutePath() + "; Cordon in " + cordonIsolation());
+        Isolation mode = isolation != null ? Isolation.parse(isolation)
+                : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
+        out.println("CPython tests: " + dir.toAbsolutePath() + "; Cordon in " + mode.text());
         out.println();
         out.println("| module | tests | reference | Cordon | Cordon's time / reference's |");
         out.println("| --- | --- | --- | --- | --- |");
@@ -106,8 +108,7 @@ final class ConformanceCommand implements Callable<Integer> {
                 .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
         // The reference's engine is not closed: a context still closing in the background would hold its close.
         try (Cordon cordon = Cordon.builder().mount(MOUNT, dir, Access.READ_ONLY).dataDir(work.resolve("data"))
-                     .isolation(isolation != null ? Isolation.parse(isolation)
-                             : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS))
+                     .isolation(mode)
                      .build()) {
             for (String name : names) {
                 String module = "test_" + name;
@@ -147,11 +148,6 @@ final class ConformanceCommand implements Callable<Integer> {
             unexpected.forEach(u -> out.println("  " + u));
         }
         return unexpected.isEmpty() ? 0 : 1;
-    }
-
-    private String cordonIsolation() {
-        return (isolation != null ? Isolation.parse(isolation)
-                : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS)).text();
     }
 
     /** One side's outcomes for one module: each test's id and "pass", "fail: ...", "error: ..." or "skip: ...". */
