@@ -43,6 +43,7 @@ def install(bridge):
     world = _world.parse(bridge.world())
     _world.apply(world, lambda name: permission_error("process", name, "process control"))
     import posix
+    _say_exit_status(bridge, posix)
     # No fork ever happens, so fork hooks (threading registers one on import) have nothing to do.
     if hasattr(posix, "register_at_fork"):
         posix.register_at_fork = lambda **hooks: None
@@ -118,6 +119,29 @@ def install(bridge):
                    run_compiled=guard.run_marshalled, run_guarded=guard.run)
 
 
+
+
+def _say_exit_status(bridge, posix):
+    """os._exit tells the host its status before GraalPy's own ends the run.
+
+    GraalPy's _exit ends the run with its status only on the thread that booted the context; on any other
+    (a prepared context's call, a worker's) it stops the thread with an internal error that carries none.
+    """
+    real_exit = posix._exit
+
+    def _exit(status):
+        status = status.__index__() if not isinstance(status, int) and hasattr(status, "__index__") else status
+        if not isinstance(status, int):
+            raise TypeError("'%s' object cannot be interpreted as an integer" % type(status).__name__)
+        if not -2 ** 31 <= status < 2 ** 31:
+            raise OverflowError("Python int too large to convert to C int")
+        bridge.exiting(status)
+        real_exit(status)
+
+    _exit.__module__ = "posix"
+    posix._exit = _exit
+    if "os" in sys.modules:
+        sys.modules["os"]._exit = _exit
 
 
 # GraalPy's modules that are native code (C extensions in its home, or Java modules that call C through its

@@ -91,6 +91,29 @@ class DenyByDefaultTest {
     }
 
     @Test
+    void osExitEndsTheRunAtOnceWithTheStatusAsked() {
+        ExecutionResult r = SharedCordon.run("""
+                import os
+                try:
+                    print('before', flush=True)
+                    os._exit(3)
+                finally:
+                    print('finally')
+                """);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("SystemExit");
+        assertThat(r.error().message()).isEqualTo("3");
+        assertThat(r.stdout()).isEqualTo("before\n");
+        assertNextCallSucceeds();
+        ExecutionResult zero = SharedCordon.run("import os\nprint('x', flush=True)\nos._exit(0)\nprint('y')");
+        assertThat(zero.status()).as(zero.toString()).isEqualTo(Status.OK);
+        assertThat(zero.stdout()).isEqualTo("x\n");
+        ExecutionResult bad = SharedCordon.run("import os\ntry:\n    os._exit(1.5)\nexcept TypeError as e:\n    print(e)");
+        assertThat(bad.stdout()).isEqualTo("'float' object cannot be interpreted as an integer\n");
+        assertNextCallSucceeds();
+    }
+
+    @Test
     void theGuestSeesNoHostPathsAndNoEnvironment() {
         ExecutionResult r = SharedCordon.run("""
                 import os, sys, json
@@ -125,7 +148,7 @@ class DenyByDefaultTest {
     @Test
     void theBridgeExposesOnlyItsExportedMethods() {
         ExecutionResult r = SharedCordon.run("import cordon\nprint([n for n in dir(cordon._bridge) if not n.startswith('__')])");
-        assertThat(r.stdout()).isEqualTo("['bz2Compress', 'bz2Decompress', 'deny', 'gatewayAttach', 'gatewayCall', 'gatewayConnect', 'monotonic', 'params', 'result', 'world', 'xmlEvents']\n");
+        assertThat(r.stdout()).isEqualTo("['bz2Compress', 'bz2Decompress', 'deny', 'exiting', 'gatewayAttach', 'gatewayCall', 'gatewayConnect', 'monotonic', 'params', 'result', 'world', 'xmlEvents']\n");
     }
 
     @Test

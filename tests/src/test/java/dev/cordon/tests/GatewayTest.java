@@ -267,7 +267,9 @@ class GatewayTest {
                 """, "gateway:db");
         assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
         String[] lines = r.stdout().split("\n");
-        assertThat(lines[0]).isEqualTo("['bz2Compress', 'bz2Decompress', 'deny', 'gatewayAttach', 'gatewayCall', 'gatewayConnect', 'monotonic', 'params', 'result', 'world', 'xmlEvents']");
+        // The exact list is DenyByDefaultTest's; here: the gateway's three, and nothing of java.lang.Object.
+        assertThat(lines[0]).contains("'gatewayAttach', 'gatewayCall', 'gatewayConnect'")
+                .doesNotContain("getClass", "hashCode", "wait", "notify", "toString", "equals");
         for (int i = 1; i <= 6; i++) {
             assertThat(lines[i]).as(lines[i]).isIn("AttributeError", "TypeError");
         }

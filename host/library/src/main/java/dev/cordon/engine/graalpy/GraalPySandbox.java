@@ -175,6 +175,12 @@ final class GraalPySandbox implements Sandbox {
             if (e.isCancelled() || e.isInternalError() || e.isResourceExhausted()) {
                 cancelled.set(true);
             }
+            Integer exit = bridge.exitStatus();
+            if (exit != null && (e.isExit() || e.isInternalError())) {
+                // os._exit: as a process would, the context ends with the status asked for.
+                cancelled.set(true);
+                return GuestErrors.exited(exit, e);
+            }
             return GuestErrors.translate(e, describe, source, guardedText);
         } catch (IllegalStateException e) {
             // The context was closed under us: a cancel that landed before evaluation started.

@@ -19,6 +19,8 @@ public final class GuestBridge {
     private volatile Bridge call = NO_CALL;
     /** The most one operation of the call now running may hold at once (its maxOperationBytes). */
     private volatile long maxBytes = 1;
+    /** The status the guest asked to end with by {@code os._exit}, or null. */
+    private volatile Integer exitStatus;
 
     /** @param world the guest's world as {@code cordon/_world.py} reads it */
     GuestBridge(String world) {
@@ -32,6 +34,23 @@ public final class GuestBridge {
     void bind(Bridge call, long maxBytes) {
         this.call = call;
         this.maxBytes = maxBytes;
+        this.exitStatus = null;
+    }
+
+    /**
+     * The status the guest's {@code os._exit} asked for in the call now running, or null. GraalPy's own
+     * {@code _exit} ends the run at once, but on a thread other than the one that booted the context (a
+     * prepared context's call, a worker's) it does so by an internal error that carries no status; the boot's
+     * {@code _exit} says it here first.
+     */
+    Integer exitStatus() {
+        return exitStatus;
+    }
+
+    /** Called by the guest's {@code os._exit} just before it ends the run: see {@link #exitStatus()}. */
+    @HostAccess.Export
+    public void exiting(int status) {
+        exitStatus = status;
     }
 
     @HostAccess.Export

@@ -31,10 +31,7 @@ final class GuestErrors {
      */
     static Outcome translate(PolyglotException e, Value describe, Source source, String guardedText) {
         if (e.isExit()) {
-            int code = e.getExitStatus();
-            return code == 0 ? Outcome.OK
-                    : new Outcome(Status.ERROR,
-                    new GuestError("SystemExit", String.valueOf(code), traceback(e, "SystemExit: " + code)));
+            return exited(e.getExitStatus(), e);
         }
         if (e.isCancelled()) {
             // The caller knows which limit (if any) caused it; this is only the fallback.
@@ -56,6 +53,13 @@ final class GuestErrors {
         String type = error.type();
         Status status = type.equals("MemoryError") ? Status.MEMORY_LIMIT : Status.ERROR;
         return new Outcome(status, error);
+    }
+
+    /** The end of a run that exited with {@code code}: OK for 0, else SystemExit with the code. */
+    static Outcome exited(int code, PolyglotException e) {
+        return code == 0 ? Outcome.OK
+                : new Outcome(Status.ERROR,
+                new GuestError("SystemExit", String.valueOf(code), traceback(e, "SystemExit: " + code)));
     }
 
     /**
