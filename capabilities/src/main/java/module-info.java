@@ -15,4 +15,5 @@ module dev.cordon.capabilities {
     exports dev.cordon.capabilities.services;
     exports dev.cordon.capabilities.vfs to dev.cordon;
     exports dev.cordon.capabilities.posix to dev.cordon;
+    exports dev.cordon.capabilities.sqlite to dev.cordon;
 }

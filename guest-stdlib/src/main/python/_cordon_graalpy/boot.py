@@ -148,14 +148,14 @@ def _say_exit_status(bridge, posix):
 # native interface when used), which a sandbox without native access cannot run. Tried anyway, the first
 # fails with an ImportError that names GraalPy's option, every later one with a SystemError, and crypt's
 # import takes the whole interpreter down: refused here first, as CPython refuses a module it does not have.
-# pyexpat and _bz2 are Cordon's own, on the JDK's XML parser and on the host's bzip2.
+# pyexpat, _bz2 and _sqlite3 are Cordon's own, on the JDK's XML parser, the host's bzip2 and SQLite in the host engine.
 _NATIVE_MODULES = frozenset((
-    "_sqlite3", "termios", "_cpython_sre", "_cpython_unicodedata", "_ctypes_test",
+    "termios", "_cpython_sre", "_cpython_unicodedata", "_ctypes_test",
     "_testcapi", "_testbuffer", "_testmultiphase", "_testsinglephase", "_testinternalcapi", "crypt", "_crypt",
 ))
 
 
-_OWN_MODULES = {"pyexpat": "_cordon_graalpy.pyexpat", "_bz2": "_cordon_graalpy.bz2"}
+_OWN_MODULES = {"pyexpat": "_cordon_graalpy.pyexpat", "_bz2": "_cordon_graalpy.bz2", "_sqlite3": "_cordon_graalpy.sqlite"}
 
 
 def _refuse_native_modules():

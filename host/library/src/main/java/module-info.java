@@ -13,6 +13,7 @@ module dev.cordon {
     requires java.net.http;
     requires java.xml;
     requires org.apache.commons.compress;
+    requires org.xerial.sqlitejdbc;
 
     exports dev.cordon;
     exports dev.cordon.json;

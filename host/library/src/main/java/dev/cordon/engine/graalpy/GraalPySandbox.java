@@ -48,8 +48,8 @@ final class GraalPySandbox implements Sandbox {
     private final GuestFileSystem fileSystem;
 
     private GraalPySandbox(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd) {
-        this.bridge = new GuestBridge(world);
         this.fileSystem = new GuestFileSystem(vfs, cwd, VirtualPath.of("/tmp"));
+        this.bridge = new GuestBridge(world, fileSystem::virtual);
         this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot;
         try {
@@ -136,7 +136,7 @@ final class GraalPySandbox implements Sandbox {
         out.set(spec.stdout());
         err.set(spec.stderr());
         fileSystem.recordTo(spec.audit());
-        bridge.bind(spec.bridge(), spec.maxOperationBytes());
+        bridge.bind(spec.bridge(), spec.maxOperationBytes(), spec.timeLeft());
         return run(spec.code(), spec.sourceName(), spec.argv(), spec.interactive(), spec.maxOperationBytes(),
                 spec.timeLeft());
     }
@@ -257,6 +257,7 @@ final class GraalPySandbox implements Sandbox {
     @Override
     public void cancel() {
         if (cancelled.compareAndSet(false, true)) {
+            bridge.interrupt();
             Thread t = new Thread(this::closeNow, "cordon-cancel");
             t.setDaemon(true);
             t.start();
@@ -270,6 +271,7 @@ final class GraalPySandbox implements Sandbox {
             } catch (RuntimeException e) {
                 // Closing a cancelled or broken context can complain; it is gone either way.
             }
+            bridge.close();
         }
     }
 

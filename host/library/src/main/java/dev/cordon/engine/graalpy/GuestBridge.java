@@ -2,6 +2,8 @@ package dev.cordon.engine.graalpy;
 
 import dev.cordon.engine.Bridge;
 import dev.cordon.engine.CallBridge;
+import dev.cordon.capabilities.sqlite.GuestDatabases;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import org.graalvm.polyglot.HostAccess;
 
 /**
@@ -16,25 +18,80 @@ public final class GuestBridge {
     private static final CallBridge NO_CALL = new CallBridge("{}", new dev.cordon.capabilities.ResponseBudget(1), new dev.cordon.capabilities.AuditTrail(), null);
 
     private final String world;
+    private final java.util.function.Supplier<VirtualFileSystem> fileSystem;
+    /** The sandbox's SQLite databases, made at the guest's first {@code sqlite3} request. */
+    private GuestDatabases databases;
+    private volatile java.time.Duration timeLeft = java.time.Duration.ZERO;
     private volatile Bridge call = NO_CALL;
     /** The most one operation of the call now running may hold at once (its maxOperationBytes). */
     private volatile long maxBytes = 1;
     /** The status the guest asked to end with by {@code os._exit}, or null. */
     private volatile Integer exitStatus;
 
-    /** @param world the guest's world as {@code cordon/_world.py} reads it */
-    GuestBridge(String world) {
+    /**
+     * @param world      the guest's world as {@code cordon/_world.py} reads it
+     * @param fileSystem the sandbox's filesystem now, where its SQLite databases' files are
+     */
+    GuestBridge(String world, java.util.function.Supplier<VirtualFileSystem> fileSystem) {
         this.world = world;
+        this.fileSystem = fileSystem;
     }
 
     /**
      * Points the guest at one call's bridge; the previous call's is gone. {@code maxBytes} bounds what the
      * computations below may hold for it, whatever bound the guest passes.
      */
-    void bind(Bridge call, long maxBytes) {
+    void bind(Bridge call, long maxBytes, java.time.Duration timeLeft) {
         this.call = call;
         this.maxBytes = maxBytes;
         this.exitStatus = null;
+        this.timeLeft = timeLeft;
+        synchronized (this) {
+            if (databases != null) {
+                databases.bind(maxBytes, timeLeft);
+            }
+        }
+    }
+
+    /**
+     * One request of the guest's {@code sqlite3} module ({@link GuestDatabases} describes them): its databases
+     * are in this JVM (a worker's, in worker isolation), their files read and written through the sandbox's
+     * filesystem.
+     */
+    @HostAccess.Export
+    public String sqlite(String request) {
+        GuestDatabases d;
+        synchronized (this) {
+            if (databases == null) {
+                databases = new GuestDatabases(fileSystem.get());
+                databases.bind(maxBytes, timeLeft);
+            }
+            d = databases;
+        }
+        return d.handle(request);
+    }
+
+    /** Stops the SQLite statement running now, if any: the call was cancelled. */
+    void interrupt() {
+        GuestDatabases d;
+        synchronized (this) {
+            d = databases;
+        }
+        if (d != null) {
+            d.interrupt();
+        }
+    }
+
+    /** Frees the sandbox's databases: what they did not commit is lost, as when a process ends. */
+    void close() {
+        GuestDatabases d;
+        synchronized (this) {
+            d = databases;
+            databases = null;
+        }
+        if (d != null) {
+            d.close();
+        }
     }
 
     /**

@@ -59,6 +59,11 @@ final class GuestFileSystem implements FileSystem {
      * Puts a call's tree in place of the one the context was prepared over. Called once, before the
      * guest's code starts, on a context that has run nothing but its boot.
      */
+    /** The virtual filesystem the guest sees now. */
+    VirtualFileSystem virtual() {
+        return vfs;
+    }
+
     void use(VirtualFileSystem tree, VirtualPath cwd) {
         this.vfs = tree;
         this.cwd = cwd;

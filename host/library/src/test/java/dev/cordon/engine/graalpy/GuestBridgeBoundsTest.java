@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GuestBridgeBoundsTest {
 
     private static GuestBridge bound(long maxBytes) {
-        GuestBridge bridge = new GuestBridge("{}");
-        bridge.bind(new CallBridge("{}", new ResponseBudget(1 << 20), new AuditTrail(), null), maxBytes);
+        GuestBridge bridge = new GuestBridge("{}", () -> null);
+        bridge.bind(new CallBridge("{}", new ResponseBudget(1 << 20), new AuditTrail(), null), maxBytes, java.time.Duration.ofMinutes(1));
         return bridge;
     }
 
