@@ -72,6 +72,9 @@ _range = range
 _type = type
 _len = len
 _isinstance = isinstance
+_issubclass = issubclass
+_id = id
+_sys = sys
 _bool = bool
 # A class's real method resolution order and own namespace, read past any metaclass that overrides them.
 _mro_of = type.__dict__["__mro__"].__get__
@@ -508,14 +511,30 @@ def method(obj, name, *args, **kwargs):
     elif name == "to_bytes" and _isinstance(obj, _int):
         n = args[0] if args else kwargs.get("length", 1)
         sized(_count(n))
+    elif name == "buffer_info":
+        return _buffer_info(obj, f, args, kwargs)
     return f(*args, **kwargs)
+
+
+def _buffer_info(obj, f, args, kwargs):
+    """array.buffer_info() without the native address GraalPy would fetch (which costs the interpreter): an
+    address that stands for the array's buffer, and its length, as CPython gives them."""
+    array = _sys.modules.get("array")
+    kind = array.array if array is not None else None
+    if kind is not None and _isinstance(obj, _type) and _issubclass(obj, kind) and args and _isinstance(args[0], kind):
+        obj, args = args[0], args[1:]
+    elif kind is None or not _isinstance(obj, kind):
+        return f(*args, **kwargs)
+    if args or kwargs:
+        raise TypeError("array.buffer_info() takes no arguments (%d given)" % (_len(args) + _len(kwargs)))
+    return (_id(obj), _len(obj))
 
 
 _OPERATOR_DUNDERS = frozenset(("__mul__", "__rmul__", "__imul__", "__pow__", "__rpow__", "__ipow__",
                                "__lshift__", "__rlshift__", "__ilshift__", "__mod__", "__rmod__", "__format__"))
 # Methods whose calls go through method(): what they produce is sized by their arguments' contents.
 _CHECKED_METHODS = _OPERATOR_DUNDERS | frozenset(("join", "replace", "expandtabs", "format", "format_map",
-                                                  "to_bytes"))
+                                                  "to_bytes", "buffer_info"))
 # The f-string prefixes: an f-string's replacement fields can carry a width.
 _FSTRING_PREFIXES = tuple(p + q for p in ("f", "F", "fr", "fR", "Fr", "FR", "rf", "rF", "Rf", "RF")
                           for q in ("'", '"'))
