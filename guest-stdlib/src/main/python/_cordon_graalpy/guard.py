@@ -850,8 +850,42 @@ def compile_guarded(source, filename, mode="exec", flags=0, dont_inherit=False, 
                               " at once (refused before it started)" % (_len(source), MAX_SOURCE))
         if _is_library_module(source, filename):
             return _compile(source, filename, mode, flags, dont_inherit, optimize)
+        text = _as_text(source) if mode == "exec" and not flags & ast.PyCF_ONLY_AST else None
         tree = _compile(source, filename, mode, flags | ast.PyCF_ONLY_AST, dont_inherit, optimize)
+        if text is not None:
+            # From its text where the rewrite can be written as text: GraalPy compiles a class with methods from
+            # a syntax tree with an extra __classdictcell__ in its namespace, which typing.Protocol, for one,
+            # takes for a member. From the tree otherwise.
+            from _cordon_graalpy import guarded_text as _guarded_text
+            before = _guarded_text.originals(tree)
+            rewrite(tree)
+            written = _guarded_text.write(text, before, tree, _compile, filename)
+            if written is not None:
+                return _compile(written, filename, mode, flags, dont_inherit, optimize)
+            return _compile(tree, filename, mode, flags & ~ast.PyCF_ONLY_AST, dont_inherit, optimize)
     return _compile(rewrite(tree), filename, mode, flags & ~ast.PyCF_ONLY_AST, dont_inherit, optimize)
+
+
+def _as_text(source):
+    """A module's source as text, decoded as Python reads it (UTF-8 unless it declares another), or None."""
+    if _type(source) is _str:
+        return source
+    if _type(source) is not _bytes:
+        return None
+    encoding = "utf-8"
+    if source.startswith(b"\xef\xbb\xbf"):
+        source = source[3:]
+    elif any(b"coding" in line for line in source.split(b"\n", 2)[:2]):
+        try:
+            import io
+            import tokenize
+            encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+        except (SyntaxError, LookupError):
+            return None
+    try:
+        return source.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def program(source, filename):
