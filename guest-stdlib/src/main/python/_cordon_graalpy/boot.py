@@ -16,7 +16,8 @@ import sys
 
 class Handles(object):
     """What the host keeps of a booted context: the functions it calls, by name."""
-    __slots__ = ("describe", "flush_files", "start_call", "compile_guarded", "run_compiled", "run_guarded")
+    __slots__ = ("describe", "flush_files", "join_threads", "start_call", "compile_guarded", "run_compiled",
+                 "run_guarded")
 
     def __init__(self, **handles):
         for name, value in handles.items():
@@ -76,16 +77,9 @@ def install(bridge):
     except ImportError:
         pass
 
-    # Threads: the guest runs on the single thread Cordon gives it.
+    # Threads: as many at once as the call's limit (Limits.threads, 0 by default) says.
+    _limit_threads(bridge, deny)
     import _thread
-
-    def no_thread(*args, **kwargs):
-        deny("thread", "start_new_thread")
-        raise RuntimeError("can't start new thread: the sandbox runs the guest on one thread")
-
-    for name in ("start_new_thread", "start_new", "start_joinable_thread"):
-        if hasattr(_thread, name):
-            setattr(_thread, name, no_thread)
     if hasattr(_thread, "interrupt_main"):
         _thread.interrupt_main = permission_error("signal", "interrupt_main", "signal delivery")
 
@@ -114,11 +108,62 @@ def install(bridge):
     _json_numbers_in_scanner()
     from _cordon_graalpy import guard
     guard.install(bridge.monotonic)
-    return Handles(describe=describe, flush_files=_track_open_files(),
+    return Handles(describe=describe, flush_files=_track_open_files(), join_threads=_join_threads,
                    start_call=_call_starter(cordon.__dict__, guard.set_limits), compile_guarded=guard.program,
                    run_compiled=guard.run_marshalled, run_guarded=guard.run)
 
 
+
+
+def _limit_threads(bridge, deny):
+    """_thread's ways to start a thread ask the host for a place under the call's limit first; the thread tells
+    the host when it begins (its CPU time then counts in the call's) and when it ends (its place is free)."""
+    import _thread
+
+    def limited(original, name):
+        def start(function, args=(), kwargs=None, *more, **options):
+            refusal = bridge.threadStart()
+            if refusal is not None:
+                deny("thread", name)
+                raise RuntimeError("can't start new thread: " + refusal)
+
+            def run(*a, **kw):
+                bridge.threadBegin()
+                try:
+                    return function(*a, **kw)
+                finally:
+                    bridge.threadEnd()
+
+            try:
+                return original(run, args, {} if kwargs is None else kwargs, *more, **options)
+            except BaseException:
+                bridge.threadEnd()
+                raise
+        start.__name__ = name
+        start.__qualname__ = name
+        start.__module__ = "_thread"
+        return start
+
+    for name in ("start_new_thread", "start_new", "start_joinable_thread"):
+        original = getattr(_thread, name, None)
+        if original is not None:
+            setattr(_thread, name, limited(original, name))
+
+
+def _join_threads():
+    """Waits for the guest's threads that are not daemons, as CPython does before it exits."""
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    me = threading.current_thread()
+    main = threading.main_thread()
+    while True:
+        waiting = [t for t in threading.enumerate()
+                   if t is not me and t is not main and not t.daemon and not isinstance(t, threading._DummyThread)]
+        if not waiting:
+            return
+        for t in waiting:
+            t.join()
 
 
 def _say_exit_status(bridge, posix):

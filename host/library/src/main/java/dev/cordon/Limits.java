@@ -21,7 +21,10 @@ import java.util.Objects;
  *   <li>{@code responseBytes}: bytes of everything else the host keeps of the call (default 1 MiB): its audit
  *       events (each field cut to 1,024 characters, the cut marked; events past the budget are counted, not
  *       kept), its result value ({@code cordon.result} raises ValueError past it) and its error's message and
- *       traceback (cut to what remains, the cut marked).</li>
+ *       traceback (cut to what remains, the cut marked);</li>
+ *   <li>{@code threads}: guest threads that may run at once beside the call's own (default 0, at most
+ *       {@value #MAX_THREADS}): with 0, starting one raises RuntimeError naming this limit; their CPU time
+ *       counts in the call's, and none outlives the call (GraalPy backend).</li>
  * </ul>
  * Reaching a limit ends the call with {@link Status#TIMEOUT}, {@link Status#CPU_LIMIT},
  * {@link Status#MEMORY_LIMIT} or {@link Status#OUTPUT_LIMIT}.
@@ -30,7 +33,10 @@ public final class Limits {
 
     /** The names of the limits in configuration files and requests, in the order of {@link #parse}. */
     public static final java.util.List<String> NAMES = java.util.List.of("wallTime", "cpuTime", "memory", "output",
-            "response");
+            "response", "threads");
+
+    /** The most guest threads a call may be given. */
+    public static final int MAX_THREADS = 64;
 
     /** The defaults listed above. */
     public static final Limits DEFAULT = builder().build();
@@ -40,6 +46,7 @@ public final class Limits {
     private final long memoryBytes;
     private final long outputBytes;
     private final long responseBytes;
+    private final int threads;
 
     private Limits(Builder b) {
         this.wallTime = b.wallTime;
@@ -47,6 +54,7 @@ public final class Limits {
         this.memoryBytes = b.memoryBytes;
         this.outputBytes = b.outputBytes;
         this.responseBytes = b.responseBytes;
+        this.threads = b.threads;
     }
 
     public static Builder builder() {
@@ -61,6 +69,7 @@ public final class Limits {
         b.memoryBytes = memoryBytes;
         b.outputBytes = outputBytes;
         b.responseBytes = responseBytes;
+        b.threads = threads;
         return b;
     }
 
@@ -105,10 +114,15 @@ public final class Limits {
         return responseBytes;
     }
 
+    /** Guest threads that may run at once beside the call's own; 0 for none. */
+    public int threads() {
+        return threads;
+    }
+
     @Override
     public String toString() {
         return "Limits[wallTime=" + wallTime + ", cpuTime=" + cpuTime + ", memoryBytes=" + memoryBytes
-                + ", outputBytes=" + outputBytes + ", responseBytes=" + responseBytes + "]";
+                + ", outputBytes=" + outputBytes + ", responseBytes=" + responseBytes + ", threads=" + threads + "]";
     }
 
     /** Builds {@link Limits}; every setter rejects a non-positive bound. */
@@ -118,6 +132,7 @@ public final class Limits {
         private long memoryBytes = 1L << 30;
         private long outputBytes = 1L << 20;
         private long responseBytes = 1L << 20;
+        private int threads;
 
         private Builder() {
         }
@@ -147,6 +162,15 @@ public final class Limits {
             return this;
         }
 
+        /** Guest threads that may run at once beside the call's own: 0 (the default) to {@value #MAX_THREADS}. */
+        public Builder threads(int threads) {
+            if (threads < 0 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be 0 to " + MAX_THREADS + ": " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
         /**
          * Sets one limit by its name as configuration files write it ({@link #NAMES}) from its text.
          *
@@ -159,6 +183,7 @@ public final class Limits {
                 case "memory" -> memoryBytes(Sizes.parse(text));
                 case "output" -> outputBytes(Sizes.parse(text));
                 case "response" -> responseBytes(Sizes.parse(text));
+                case "threads" -> threads(threadCount(text));
                 default -> throw new IllegalArgumentException("unknown limit \"" + name + "\": limits are "
                         + String.join(", ", NAMES));
             }
@@ -180,6 +205,14 @@ public final class Limits {
                 outputBytes(Sizes.parse(output));
             }
             return this;
+        }
+
+        private static int threadCount(String text) {
+            try {
+                return Integer.parseInt(text.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("threads must be a whole number such as 4: \"" + text + "\"");
+            }
         }
 
         public Limits build() {

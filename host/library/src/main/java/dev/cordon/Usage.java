@@ -4,7 +4,7 @@ package dev.cordon;
  * What a call consumed while the guest's code ran (preparing the sandbox is not charged to it).
  *
  * @param wallMillis     elapsed time
- * @param cpuMillis      CPU time of the thread that ran the guest
+ * @param cpuMillis      CPU time of the thread that ran the guest, and of the guest threads it started
  * @param allocatedBytes bytes allocated by that thread
  * @param stdoutBytes    bytes the guest wrote to stdout, including any past the limit
  * @param stderrBytes    bytes the guest wrote to stderr, including any past the limit

@@ -115,7 +115,7 @@ class AsyncioTest {
                 serve: PermissionError
                 add_reader: Operation not permitted: waiting on a file descriptor is not available in the sandbox \
                 (asyncio runs timers, tasks and queues here, without sockets, pipes or subprocesses)
-                to_thread: can't start new thread: the sandbox runs the guest on one thread
+                to_thread: can't start new thread: the call's thread limit is 0 (Limits.threads; cordon run --threads N)
                 """);
         assertThat(r.events()).as("the refusals are audited")
                 .anySatisfy(e -> assertThat(e.toString()).contains("getaddrinfo"));

@@ -56,7 +56,7 @@ class ServeTest {
                  "services": {"cache": "kv"},
                  "clients": {
                    "alice": {"key": "%s", "principal": "alice", "grants": ["fs.tmp", "gateway:cache"],
-                             "limits": {"wallTime": "5s", "memory": "256MB", "output": "64KB"}},
+                             "limits": {"wallTime": "5s", "memory": "256MB", "output": "64KB", "threads": 2}},
                    "bob": {"keySha256": "%s", "principal": "bob", "grants": [],
                            "limits": {"wallTime": "10s", "memory": "128MB", "output": "16KB"}},
                    "mallory": {"key": "%s", "principal": "mallory", "grants": ["fs.tmp"],
@@ -116,6 +116,7 @@ class ServeTest {
             a longer CPU time                 | {"code": "%s", "limits": {"cpuTime": "1h"}}         | 403 | limit "cpuTime" is above
             more memory                       | {"code": "%s", "limits": {"memory": "1GB"}}         | 403 | limit "memory" is above
             more output                       | {"code": "%s", "limits": {"output": "1MB"}}         | 403 | limit "output" is above
+            more threads                      | {"code": "%s", "limits": {"threads": 3}}            | 403 | limit "threads" is above
             a backend the server does not offer | {"code": "%s", "backend": "pypy"}               | 403 | backend "pypy" is not offered
             a capability that does not exist  | {"code": "%s", "grants": ["fs.write:/"]}           | 400 | unknown capability
             """)
@@ -128,6 +129,15 @@ class ServeTest {
         ExecutionResult check = alice.run(CordonClient.request(
                 "import os\nprint(os.path.exists('/tmp/" + marker + "'))").grant("fs.tmp"));
         assertThat(check.stdout()).isEqualTo("False\n");
+    }
+
+    @Test
+    void aRequestMayAskForTheThreadsItsKeyAllows() throws Exception {
+        HttpResponse<String> r = post(ALICE, """
+                {"code": "from concurrent.futures import ThreadPoolExecutor\\nwith ThreadPoolExecutor(2) as ex: print(sum(ex.map(abs, [-1, -2, -3])))",
+                 "limits": {"threads": 2}}""");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"stdout\":\"6\\n\"");
     }
 
     @Test
@@ -161,6 +171,7 @@ class ServeTest {
             an unknown limit         | {"code": "1", "limits": {"disk": "1GB"}}   | 400 | unknown limit "disk"
             a limit that is a number | {"code": "1", "limits": {"wallTime": 5}}   | 400 | must be a string
             a malformed duration     | {"code": "1", "limits": {"wallTime": "soon"}} | 400 | not a duration
+            a thread count in words  | {"code": "1", "limits": {"threads": "two"}} | 400 | whole number
             a backend that is a list | {"code": "1", "backend": []}               | 400 | "backend" must be a string
             """)
     void malformedRequestsGet400WithAPreciseMessage(String what, String body, int status, String message)

@@ -57,6 +57,9 @@ final class SandboxOptions {
     @Option(names = "--max-output", paramLabel = "SIZE", description = "Bytes the code may write to stdout, and again to stderr, such as 64KB (default: 1MB).")
     String maxOutput;
 
+    @Option(names = "--threads", paramLabel = "N", description = "Guest threads that may run at once beside the program's own (default: 0, none).")
+    Integer threads;
+
     @Option(names = "--tmp-quota", paramLabel = "SIZE", description = "Bytes each principal may keep in /tmp (default: 64MB).")
     String tmpQuota;
 
@@ -94,7 +97,8 @@ final class SandboxOptions {
     }
 
     Limits limits() {
-        return Limits.parse(timeout, cpuTime, memory, maxOutput);
+        Limits limits = Limits.parse(timeout, cpuTime, memory, maxOutput);
+        return threads == null ? limits : limits.toBuilder().threads(threads).build();
     }
 
     Cordon cordon() {

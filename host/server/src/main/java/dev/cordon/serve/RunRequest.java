@@ -120,7 +120,7 @@ record RunRequest(String code, Map<String, Object> params, List<String> grants, 
                 throw ApiError.badRequest("unknown limit \"" + e.getKey() + "\": limits are "
                         + String.join(", ", Limits.NAMES));
             }
-            if (!e.getValue().isTextual()) {
+            if (!e.getValue().isTextual() && !(e.getKey().equals("threads") && e.getValue().isInt())) {
                 throw ApiError.badRequest("limit \"" + e.getKey() + "\" must be a string such as \"2s\" or \"64MB\"");
             }
         }
@@ -139,6 +139,7 @@ record RunRequest(String code, Map<String, Object> params, List<String> grants, 
         over("memory", asked.memoryBytes() > max.memoryBytes(), Sizes.format(max.memoryBytes()));
         over("output", asked.outputBytes() > max.outputBytes(), Sizes.format(max.outputBytes()));
         over("response", asked.responseBytes() > max.responseBytes(), Sizes.format(max.responseBytes()));
+        over("threads", asked.threads() > max.threads(), max.threads());
         return asked;
     }
 

@@ -296,12 +296,16 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     }
 
     /** A client's limits as the file writes them; each absent one is the default. */
-    private record LimitsFile(String wallTime, String cpuTime, String memory, String output, String response) {
+    private record LimitsFile(String wallTime, String cpuTime, String memory, String output, String response,
+                              Integer threads) {
 
         Limits over(Limits base) {
             Limits.Builder b = base.with(wallTime, cpuTime, memory, output).toBuilder();
             if (response != null) {
                 b.parse("response", response);
+            }
+            if (threads != null) {
+                b.threads(threads);
             }
             return b.build();
         }

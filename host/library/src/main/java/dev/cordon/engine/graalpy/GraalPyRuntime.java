@@ -249,7 +249,8 @@ final class GraalPyRuntime implements AutoCloseable {
                 .allowHostClassLoading(false)
                 .allowPolyglotAccess(PolyglotAccess.NONE)
                 .allowNativeAccess(false)
-                .allowCreateThread(false)
+                // Guest threads start only through the boot's _thread, within the call's Limits.threads.
+                .allowCreateThread(true)
                 .allowCreateProcess(false)
                 .allowInnerContextOptions(false)
                 .allowValueSharing(false)

@@ -26,6 +26,7 @@ final class GraalPySandbox implements Sandbox {
     private final Context context;
     private final Value describe;
     private final Value flushFiles;
+    private final Value joinThreads;
     /** Gives the guest each call's limits and parameters ({@code cordon._boot._call_starter}). */
     private final Value startCall;
     private final Value compileGuarded;
@@ -39,6 +40,8 @@ final class GraalPySandbox implements Sandbox {
     /** True until guest code first runs here: only then may this context's compiler fill the shared cache. */
     private boolean pristine = true;
     private final GuestBridge bridge;
+    /** The thread running a call now, or null. */
+    private volatile Thread runner;
     private final Switchable.Output out = new Switchable.Output();
     private final Switchable.Output err = new Switchable.Output();
     private final Switchable.Input in = new Switchable.Input();
@@ -76,6 +79,7 @@ final class GraalPySandbox implements Sandbox {
         }
         this.describe = boot.getMember("describe");
         this.flushFiles = boot.getMember("flush_files");
+        this.joinThreads = boot.getMember("join_threads");
         this.startCall = boot.getMember("start_call");
         this.compileGuarded = boot.getMember("compile_guarded");
         this.runCompiled = boot.getMember("run_compiled");
@@ -136,9 +140,52 @@ final class GraalPySandbox implements Sandbox {
         out.set(spec.stdout());
         err.set(spec.stderr());
         fileSystem.recordTo(spec.audit());
-        bridge.bind(spec.bridge(), spec.maxOperationBytes(), spec.timeLeft());
-        return run(spec.code(), spec.sourceName(), spec.argv(), spec.interactive(), spec.maxOperationBytes(),
-                spec.timeLeft());
+        bridge.bind(spec.bridge(), spec.maxOperationBytes(), spec.timeLeft(), spec.limits().threads());
+        runner = Thread.currentThread();
+        threadsOutlived = false;
+        try {
+            return run(spec.code(), spec.sourceName(), spec.argv(), spec.interactive(), spec.maxOperationBytes(),
+                    spec.timeLeft());
+        } finally {
+            runner = null;
+            if (threadsOutlived) {
+                // Daemon threads still at work: the context is closed now, which ends them with it.
+                cancelled.set(true);
+                closeNow();
+            }
+        }
+    }
+
+    /** Whether guest threads were still running when the program ended. */
+    private boolean threadsOutlived;
+
+    /**
+     * The CPU time of the thread running the call and of the guest threads it started, or -1 when no call runs
+     * (the caller then measures the thread itself, which is the same clock while no guest thread has run).
+     */
+    @Override
+    public long cpuNanos() {
+        Thread t = runner;
+        return t == null ? -1 : Math.max(0, THREAD_CLOCK.cpuNanos(t)) + bridge.threadsCpuNanos();
+    }
+
+    private static final dev.cordon.governor.ThreadMeter THREAD_CLOCK = dev.cordon.governor.ThreadMeter.system();
+
+    /**
+     * Ends the guest's threads with its program, as CPython's interpreter does at exit: waits for those that are
+     * not daemons (within the call's limits); a context where any still runs after that is not used again, and
+     * closing it ends them.
+     */
+    private void endThreads() {
+        if (bridge.threadsAlive() == 0 || cancelled.get()) {
+            return;
+        }
+        try {
+            joinThreads.execute();
+        } catch (PolyglotException | IllegalStateException e) {
+            // Cancelled meanwhile: closing the context ends the threads.
+        }
+        threadsOutlived = bridge.threadsAlive() > 0;
     }
 
     private Outcome run(String code, String sourceName, java.util.List<String> argv, boolean interactive,
@@ -168,6 +215,7 @@ final class GraalPySandbox implements Sandbox {
                     }
                 }
             } finally {
+                endThreads();
                 flushFiles();
             }
             return Outcome.OK;

@@ -22,6 +22,11 @@ public final class GuestBridge {
     /** The sandbox's SQLite databases, made at the guest's first {@code sqlite3} request. */
     private GuestDatabases databases;
     private volatile java.time.Duration timeLeft = java.time.Duration.ZERO;
+    /** Guest threads the call may run at once beside its own, and those started (or starting) now. */
+    private volatile int threadLimit;
+    private final java.util.concurrent.atomic.AtomicInteger threadsHeld = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.Set<Thread> threadsRunning = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong endedThreadsCpu = new java.util.concurrent.atomic.AtomicLong();
     private volatile Bridge call = NO_CALL;
     /** The most one operation of the call now running may hold at once (its maxOperationBytes). */
     private volatile long maxBytes = 1;
@@ -41,7 +46,9 @@ public final class GuestBridge {
      * Points the guest at one call's bridge; the previous call's is gone. {@code maxBytes} bounds what the
      * computations below may hold for it, whatever bound the guest passes.
      */
-    void bind(Bridge call, long maxBytes, java.time.Duration timeLeft) {
+    void bind(Bridge call, long maxBytes, java.time.Duration timeLeft, int threadLimit) {
+        this.threadLimit = threadLimit;
+        this.endedThreadsCpu.set(0);
         this.call = call;
         this.maxBytes = maxBytes;
         this.exitStatus = null;
@@ -70,6 +77,56 @@ public final class GuestBridge {
         }
         return d.handle(request);
     }
+
+    /**
+     * Asks for a place for one more guest thread: null if it may start (the place is held until
+     * {@link #threadEnd}), else why not, for the guest's RuntimeError.
+     */
+    @HostAccess.Export
+    public String threadStart() {
+        int limit = threadLimit;
+        while (true) {
+            int held = threadsHeld.get();
+            if (held >= limit) {
+                return limit == 0 ? "the call's thread limit is 0 (Limits.threads; cordon run --threads N)"
+                        : "the call's thread limit of " + limit + " is reached (Limits.threads)";
+            }
+            if (threadsHeld.compareAndSet(held, held + 1)) {
+                return null;
+            }
+        }
+    }
+
+    /** Called first on a guest thread that started: from here its CPU time counts in the call's. */
+    @HostAccess.Export
+    public void threadBegin() {
+        threadsRunning.add(Thread.currentThread());
+    }
+
+    /** Called last on a guest thread, or for a thread that did not start: its place is free again. */
+    @HostAccess.Export
+    public void threadEnd() {
+        if (threadsRunning.remove(Thread.currentThread())) {
+            endedThreadsCpu.addAndGet(Math.max(0, THREADS.cpuNanos(Thread.currentThread())));
+        }
+        threadsHeld.updateAndGet(n -> Math.max(0, n - 1));
+    }
+
+    /** Guest threads started and not yet ended. */
+    int threadsAlive() {
+        return threadsHeld.get();
+    }
+
+    /** The CPU time of the call's guest threads (its own thread's aside): those running and those that ended. */
+    long threadsCpuNanos() {
+        long sum = endedThreadsCpu.get();
+        for (Thread t : threadsRunning) {
+            sum += Math.max(0, THREADS.cpuNanos(t));
+        }
+        return sum;
+    }
+
+    private static final dev.cordon.governor.ThreadMeter THREADS = dev.cordon.governor.ThreadMeter.system();
 
     /** Stops the SQLite statement running now, if any: the call was cancelled. */
     void interrupt() {

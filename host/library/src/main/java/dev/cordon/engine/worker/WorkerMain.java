@@ -186,6 +186,7 @@ public final class WorkerMain {
         long memory = r.i64();
         long output = r.i64();
         long maxOperation = r.i64();
+        int threads = r.i32();
         int mounts = r.i32();
         Sandbox sandbox = current;
         VirtualFileSystem.Builder fs = engine.baseFileSystem();
@@ -197,13 +198,14 @@ public final class WorkerMain {
             current = sandbox;
         }
         Limits limits = Limits.builder().wallTime(Duration.ofMillis(Math.max(1, wallMillis)).plusSeconds(60))
-                .memoryBytes(Math.max(1, memory)).build();
+                .memoryBytes(Math.max(1, memory)).threads(Math.max(0, Math.min(Limits.MAX_THREADS, threads))).build();
         AuditTrail audit = new AuditTrail(new ResponseBudget(1 << 20));
         RunSpec spec = new RunSpec(code, sourceName, argv, interactive, new Stdin(), new Output(1, output), new Output(2, output),
                 new BridgeCalls.Remote(request -> ask(Wire.BRIDGE, request)), audit, limits,
                 Duration.ofMillis(Math.max(1, wallMillis)), guardBound(maxOperation));
         RunMonitor monitor = new RunMonitor(limits, heap, Ticker.system(), ThreadMeter.system());
         Sandbox running = sandbox;
+        monitor.cpuSource(running::cpuNanos);
         monitor.onTrip(running::cancel);
         monitor.begin();
         // Ticks stop before DONE is sent: after it the parent expects READY and nothing else.

@@ -61,7 +61,7 @@ final class WorkerSandbox implements Sandbox {
             Wire.Payload run = new Wire.Payload().text(spec.code()).text(spec.sourceName()).texts(spec.argv())
                     .bool(spec.interactive()).text(cwd).i64(spec.timeLeft().toMillis())
                     .i64(spec.limits().memoryBytes()).i64(spec.limits().outputBytes()).i64(spec.maxOperationBytes())
-                    .i32(mountPoints.size());
+                    .i32(spec.limits().threads()).i32(mountPoints.size());
             for (int i = 0; i < mountPoints.size(); i++) {
                 run.text(mountPoints.get(i).toString()).bool(trees.get(i).writable());
             }

@@ -17,7 +17,7 @@ class GuestBridgeBoundsTest {
 
     private static GuestBridge bound(long maxBytes) {
         GuestBridge bridge = new GuestBridge("{}", () -> null);
-        bridge.bind(new CallBridge("{}", new ResponseBudget(1 << 20), new AuditTrail(), null), maxBytes, java.time.Duration.ofMinutes(1));
+        bridge.bind(new CallBridge("{}", new ResponseBudget(1 << 20), new AuditTrail(), null), maxBytes, java.time.Duration.ofMinutes(1), 0);
         return bridge;
     }
 
