@@ -26,11 +26,46 @@ def _apply_world(bridge):
         def call(*args, **kwargs):
             bridge.deny("process", name, str(args[0])[:200] if args else "")
             raise refused(1, "Operation not permitted: process control is not available in the sandbox")
-        call.__name__ = name
+        call.__name__ = str(name)
         return call
 
     import os  # imported first, so that its copies of the calls are replaced too
     _world.apply(_world.parse(bridge.world()), refuse)
+
+
+# Calls that a PyPy 2.7 release build may translate, for some argument types or for all of them, as stubs
+# ("Cannot sandbox function 'll_os.ll_os_rename'" at translation): such a stub raises a RuntimeError with no
+# message. os.rename and os.symlink are stubs for every argument in the 7.3 releases.
+_STUBBED = ("access", "chdir", "chmod", "chown", "lchown", "listdir", "lstat", "mkdir", "mkfifo", "mknod",
+            "open", "rename", "rmdir", "stat", "statvfs", "fstatvfs", "symlink", "unlink", "remove", "utime")
+
+
+def _name_stubs(bridge):
+    """A stub's empty RuntimeError becomes OSError(ENOSYS) naming the call and the build's limit."""
+    import errno
+    import os
+    import posix
+
+    def named(name, original):
+        def call(*args, **kwargs):
+            try:
+                return original(*args, **kwargs)
+            except RuntimeError as e:
+                if str(e):
+                    raise
+                bridge.deny("fs", name, str(args[0])[:200] if args else "")
+                raise OSError(errno.ENOSYS, "Function not implemented: os.%s is not available in this PyPy "
+                                            "sandbox build (its translation made it a stub)" % name)
+        call.__name__ = str(name)
+        return call
+
+    for name in _STUBBED:
+        for module in (posix, os):
+            original = getattr(module, name, None)
+            if original is not None and not getattr(original, "_cordon_named", False):
+                wrapped = named(name, original)
+                wrapped._cordon_named = True
+                setattr(module, name, wrapped)
 
 
 def main():
@@ -48,6 +83,7 @@ def main():
     cordon._bridge = bridge
     cordon.params = cordon._json().loads(bridge.params())
     _apply_world(bridge)
+    _name_stubs(bridge)
     filename = bridge.source_name()
     sys.argv = list(cordon._json().loads(bridge.argv()))
     fd = open("/dev/cordon/code", "rb")

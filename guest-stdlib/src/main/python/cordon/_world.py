@@ -14,6 +14,9 @@ def parse(text):
     """The world as a dict: ints for the ids and the count, lists for uname and the process calls,
     a dict for the environment."""
     world = {"environment": {}, "uname": [], "process_calls": []}
+    if str is bytes and not isinstance(text, str):
+        # Python 2 reads the bridge's JSON as unicode; its environment, names and uname are byte strings.
+        text = text.encode("utf-8")
     for line in text.split("\n"):
         if not line:
             continue

@@ -1,5 +1,5 @@
-# Renaming in /tmp. PyPy's legacy 7.3 builds cannot sandbox rename() at all: the interpreter raises
-# RuntimeError itself, without asking the controller.
+# Renaming in /tmp. PyPy's legacy 7.3 builds cannot sandbox rename() at all: the interpreter's stub raises an
+# empty RuntimeError without asking the controller, which Cordon's PyPy start-up turns into OSError(ENOSYS) naming it.
 import os
 with open("/tmp/a.txt", "w") as f:
     f.write("a")
