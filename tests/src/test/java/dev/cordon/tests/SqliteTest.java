@@ -202,6 +202,27 @@ class SqliteTest {
     }
 
     @Test
+    void aWorkersSqliteMemoryIsBoundedByTheCallsMemoryLimit() {
+        ExecutionResult r = cordon.run(Execution.builder().principal("gina")
+                .limits(Limits.builder().wallTime(Duration.ofSeconds(60)).memoryBytes(32L << 20).build())
+                .code("""
+                        import sqlite3
+                        con = sqlite3.connect(':memory:')
+                        try:
+                            print(con.execute('''select count(*) from (
+                                with recursive c(x) as (select 1 union all select x + 1 from c where x < 12000)
+                                select randomblob(10000) as b from c order by b)''').fetchone())
+                        except MemoryError as e:
+                            print('MemoryError')
+                        """).build());
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        // A worker runs one call: all of its SQLite memory (this sort's 120 MB) is bounded by the call's limit.
+        // In process, SQLite's native memory is the host's, bounded only by the call's time.
+        boolean worker = "process".equals(System.getenv("CORDON_ISOLATION"));
+        assertThat(r.stdout()).isEqualTo(worker ? "MemoryError\n" : "(12000,)\n");
+    }
+
+    @Test
     void hostileSqlReachesNothingBeyondItsOwnDatabase() {
         ExecutionResult r = run("erin", """
                 import sqlite3

@@ -48,6 +48,8 @@ public final class GuestDatabases implements AutoCloseable {
     private static final long BATCH_BYTES = 1 << 20;
     private static final Set<String> CHANGES = Set.of("INSERT", "UPDATE", "DELETE", "REPLACE");
     private static volatile String version;
+    /** SQLite's heap limit for the whole process, or 0 for none: see {@link #limitProcessHeap}. */
+    private static volatile long processHeap;
 
     private final VirtualFileSystem fs;
     private final LongSupplier clock;
@@ -80,15 +82,55 @@ public final class GuestDatabases implements AutoCloseable {
         }
     }
 
+    /**
+     * Bounds the native memory SQLite's statements may add to this process (its sorters and temporary
+     * structures, beside the databases that {@code max_page_count} bounds) at {@code bytes}: a request under
+     * which the process's resident memory grows past it, from where it was when the request came, is stopped
+     * with MemoryError. Only for a process that runs one call at a time, such as a worker:
+     * the growth measured is the whole process's. Linux only (it reads {@code /proc/self/statm}).
+     */
+    public static void limitProcessHeap(long bytes) {
+        processHeap = Math.max(0, bytes);
+    }
+
+    /** Checks the process's growth one progress call in this many (each is 1,000 SQLite instructions). */
+    private static final int MEMORY_CHECK_EVERY = 64;
+    private int progressCalls;
+    private volatile long residentAtRequest = -1;
+    private volatile boolean memoryTripped;
+
+    private static long resident() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim().split("\\s+");
+            return Long.parseLong(f[1]) * 4096;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private boolean memoryPassed() {
+        long limit = processHeap;
+        long base = residentAtRequest;
+        if (limit <= 0 || base < 0 || ++progressCalls % MEMORY_CHECK_EVERY != 0) {
+            return false;
+        }
+        long now = resident();
+        if (now >= 0 && now - base > limit) {
+            memoryTripped = true;
+        }
+        return memoryTripped;
+    }
+
     /** Points the databases at a call: the most it may hold at once, and the time it has left. */
     public void bind(long maxBytes, Duration timeLeft) {
         this.maxBytes = Math.max(1, maxBytes);
         this.deadlineNanos = clock.getAsLong() + timeLeft.toNanos();
         this.interrupted = false;
+        this.memoryTripped = false;
     }
 
     private boolean passed() {
-        return interrupted || clock.getAsLong() - deadlineNanos > 0;
+        return interrupted || clock.getAsLong() - deadlineNanos > 0 || memoryPassed();
     }
 
     /** Stops the statement running now, and every later one until the next {@link #bind}. */
@@ -99,6 +141,8 @@ public final class GuestDatabases implements AutoCloseable {
     /** Answers one request. */
     public synchronized String handle(String request) {
         Map<String, Object> reply = new LinkedHashMap<>();
+        residentAtRequest = processHeap > 0 ? resident() : -1;
+        memoryTripped = false;
         try {
             if (!available()) {
                 throw new SqliteRefusal("ImportError", "the host has no SQLite driver", null);
@@ -111,7 +155,9 @@ public final class GuestDatabases implements AutoCloseable {
         } catch (SqliteRefusal e) {
             reply.put("e", java.util.Arrays.asList(e.type(), e.getMessage(), e.errorName()));
         } catch (SQLException e) {
-            SqliteRefusal r = SqliteRefusal.of(e);
+            SqliteRefusal r = memoryTripped ? new SqliteRefusal("MemoryError", "the statement needed more memory than"
+                    + " the call may use (" + processHeap + " bytes)", "SQLITE_NOMEM") : SqliteRefusal.of(e);
+            memoryTripped = false;
             reply.put("e", java.util.Arrays.asList(r.type(), r.getMessage(), r.errorName()));
         } catch (OutOfMemoryError e) {
             reply.put("e", java.util.Arrays.asList("MemoryError", "the database needs more memory than the host has", null));

@@ -203,6 +203,8 @@ public final class WorkerMain {
         RunSpec spec = new RunSpec(code, sourceName, argv, interactive, new Stdin(), new Output(1, output), new Output(2, output),
                 new BridgeCalls.Remote(request -> ask(Wire.BRIDGE, request)), audit, limits,
                 Duration.ofMillis(Math.max(1, wallMillis)), guardBound(maxOperation));
+        // SQLite's memory is native, outside the heap: this process runs one call, so it gets the call's limit.
+        dev.cordon.capabilities.sqlite.GuestDatabases.limitProcessHeap(Math.max(1, memory));
         RunMonitor monitor = new RunMonitor(limits, heap, Ticker.system(), ThreadMeter.system());
         Sandbox running = sandbox;
         monitor.cpuSource(running::cpuNanos);
