@@ -3,9 +3,9 @@
 Each database is SQLite in the host's engine (dev.cordon.capabilities.sqlite.GuestDatabases): an in-memory
 database, or a file of the guest's virtual filesystem read and written back whole through it, with its
 permissions and quota. SQLite never sees a host path. Statements cross one JSON request at a time; rows come
-back in batches. SQL cannot call back into Python here: create_function, create_aggregate, create_collation,
-set_authorizer, set_progress_handler and set_trace_callback raise NotSupportedError, and so do load_extension
-and blobopen.
+back in batches. Functions, aggregates and collations the guest creates are called back on the guest's own
+thread while a statement runs (_dispatch). set_authorizer, set_progress_handler and set_trace_callback with a
+callback, load_extension and blobopen raise NotSupportedError.
 """
 
 import json as _json
@@ -83,6 +83,52 @@ try:
     sqlite_version = _ask("version")
 except ImportError as _e:
     raise ImportError("sqlite3 is not available in this sandbox: " + str(_e), name="_sqlite3") from None
+
+# What the guest registered for SQL to call back, by number, and the aggregates' groups now open.
+_registered = {}
+_groups = {}
+
+
+def _register(target):
+    fid = len(_registered) + 1
+    _registered[fid] = target
+    return fid
+
+
+def _dispatch(request):
+    """One call of SQL back into Python; never raises (the statement fails with CPython's message instead)."""
+    try:
+        r = _json.loads(request)
+        kind, fid = r["kind"], r["fid"]
+        target = _registered[fid]
+        if kind == "func":
+            value = target(*[_decode(a) for a in r["args"]])
+        elif kind == "step":
+            key = (fid, r["agg"])
+            group = _groups.get(key)
+            if group is None:
+                group = _groups[key] = target()
+            group.step(*[_decode(a) for a in r["args"]])
+            value = None
+        elif kind == "final":
+            group = _groups.pop((fid, r["agg"]), None)
+            value = (group if group is not None else target()).finalize()
+        else:
+            value = target(r["a"], r["b"])
+            if not isinstance(value, int):
+                raise TypeError("a collation must return an int")
+        return _json.dumps({"v": _result(value)})
+    except Exception as e:
+        return _json.dumps({"e": "%s: %s" % (type(e).__name__, e)})
+
+
+def _result(v):
+    if v is None or isinstance(v, (int, float, str, bytes, bytearray, memoryview)):
+        return _value(v)
+    raise TypeError("a user-defined function returned an unsupported type")
+
+
+_cordon._bridge.sqliteCallbacks(_dispatch)
 
 _deprecated_version = "2.6.0"
 threadsafety = 1
@@ -370,19 +416,29 @@ class Connection(object):
         _ask("deserialize", db=self._db, data=_value(bytes(data)))
 
     def _no_callbacks(self, what):
-        raise NotSupportedError("%s is not available in the sandbox: SQL cannot call back into Python" % what)
+        raise NotSupportedError("%s is not available in the sandbox" % what)
+
+    def _create(self, kind, name, narg, target, **flags):
+        self._check()
+        if not isinstance(name, str):
+            raise TypeError("%s() argument 'name' must be str, not %s" % (kind, type(name).__name__))
+        if narg < -1 or narg > 127:
+            raise ProgrammingError("too many arguments" if narg > 127 else "bad number of arguments")
+        _ask(kind, db=self._db, name=name, narg=narg, fid=None if target is None else _register(target), **flags)
 
     def create_function(self, name, narg, func, *, deterministic=False):
-        self._no_callbacks("create_function")
+        self._create("function", name, narg, func, deterministic=bool(deterministic))
 
     def create_aggregate(self, name, n_arg, aggregate_class):
-        self._no_callbacks("create_aggregate")
+        self._create("aggregate", name, n_arg, aggregate_class)
 
     def create_window_function(self, name, num_params, aggregate_class, /):
         self._no_callbacks("create_window_function")
 
     def create_collation(self, name, callable, /):
-        self._no_callbacks("create_collation")
+        if callable is not None and not hasattr(callable, "__call__"):
+            raise TypeError("parameter must be callable")
+        self._create("collation", name, -1, callable)
 
     def set_authorizer(self, authorizer_callback):
         if authorizer_callback is not None:

@@ -123,6 +123,55 @@ class SqliteTest {
     }
 
     @Test
+    void functionsAggregatesAndCollationsCallBackIntoPython() {
+        ExecutionResult r = run("hank", """
+                import sqlite3
+                con = sqlite3.connect(':memory:')
+                con.create_function('double', 1, lambda x: x * 2, deterministic=True)
+                con.create_function('boom', 0, lambda: 1 / 0)
+                class Total:
+                    def __init__(self):
+                        self.n = 0
+                    def step(self, v):
+                        self.n += v
+                    def finalize(self):
+                        return self.n
+                class BadStep(Total):
+                    def step(self, v):
+                        raise ValueError(v)
+                con.create_aggregate('total', 1, Total)
+                con.create_aggregate('badstep', 1, BadStep)
+                con.create_collation('reverse', lambda a, b: (a < b) - (a > b))
+                con.execute('create table t(g, v)')
+                con.executemany('insert into t values (?, ?)', [('a', 1), ('a', 2), ('b', 5)])
+                print(con.execute("select double(v), double(g), double(x'00ff') from t order by v").fetchall())
+                print(con.execute('select g, total(v) from t group by g order by g').fetchall())
+                print(con.execute('select total(v) from t where 0').fetchone())
+                print(con.execute('select g from t order by g collate reverse').fetchall())
+                for sql in ('select boom()', 'select badstep(v) from t'):
+                    try:
+                        con.execute(sql).fetchall()
+                    except sqlite3.OperationalError as e:
+                        print(e)
+                con.create_function('double', 1, None)
+                try:
+                    con.execute('select double(1)')
+                except sqlite3.OperationalError as e:
+                    print(e)
+                """);
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                [(2, 'aa', b'\\x00\\xff\\x00\\xff'), (4, 'aa', b'\\x00\\xff\\x00\\xff'), (10, 'bb', b'\\x00\\xff\\x00\\xff')]
+                [('a', 3), ('b', 5)]
+                (0,)
+                [('b',), ('a',), ('a',)]
+                user-defined function raised exception
+                user-defined aggregate's 'step' method raised error
+                no such function: double
+                """);
+    }
+
+    @Test
     void aDatabaseFileLivesInThePrincipalsTmpAndOnlyCommittedChangesLast() throws Exception {
         ExecutionResult first = run("bob", """
                 import sqlite3
@@ -240,7 +289,7 @@ class SqliteTest {
                         print('no error', sql)
                     except sqlite3.Error as e:
                         print(type(e).__name__)
-                for call in (lambda: con.enable_load_extension(True), lambda: con.create_function('f', 1, len)):
+                for call in (lambda: con.enable_load_extension(True), lambda: con.set_authorizer(lambda *a: 0)):
                     try:
                         call()
                     except sqlite3.NotSupportedError as e:

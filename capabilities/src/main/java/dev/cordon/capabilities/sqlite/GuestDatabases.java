@@ -44,6 +44,24 @@ public final class GuestDatabases implements AutoCloseable {
         boolean passed();
     }
 
+    /**
+     * The guest's side of SQL that calls back into Python (functions, aggregates, collations): one JSON request
+     * ({@code kind}: {@code func}, {@code step}, {@code final} or {@code collate}; {@code fid}, the guest's
+     * number for what it registered; {@code agg}, one aggregate's group; {@code args}, or {@code a} and
+     * {@code b}) answered with {@code {"v": value}} or {@code {"e": message}}, on the thread that runs the
+     * statement. It must not throw.
+     */
+    public interface Callbacks {
+        String call(String request);
+    }
+
+    private volatile Callbacks callbacks;
+
+    /** Where SQL's calls back into the guest go; without it, registering one is refused. */
+    public void callbacks(Callbacks callbacks) {
+        this.callbacks = callbacks;
+    }
+
     private static final int BATCH_ROWS = 256;
     private static final long BATCH_BYTES = 1 << 20;
     private static final Set<String> CHANGES = Set.of("INSERT", "UPDATE", "DELETE", "REPLACE");
@@ -85,8 +103,8 @@ public final class GuestDatabases implements AutoCloseable {
     /**
      * Bounds the native memory SQLite's statements may add to this process (its sorters and temporary
      * structures, beside the databases that {@code max_page_count} bounds) at {@code bytes}: a request under
-     * which the process's resident memory grows past it, from where it was when the request came, is stopped
-     * with MemoryError. Only for a process that runs one call at a time, such as a worker:
+     * which the process's resident memory grows past it and what the databases may hold, from where it was
+     * when the request came, is stopped with MemoryError. Only for a process that runs one call at a time, such as a worker:
      * the growth measured is the whole process's. Linux only (it reads {@code /proc/self/statm}).
      */
     public static void limitProcessHeap(long bytes) {
@@ -115,7 +133,8 @@ public final class GuestDatabases implements AutoCloseable {
             return false;
         }
         long now = resident();
-        if (now >= 0 && now - base > limit) {
+        // Beyond what its databases may hold (max_page_count bounds those): limit for the rest.
+        if (now >= 0 && now - base > limit + maxBytes) {
             memoryTripped = true;
         }
         return memoryTripped;
@@ -193,6 +212,16 @@ public final class GuestDatabases implements AutoCloseable {
                 yield null;
             }
             case "changes" -> db(r, "db").totalChanges();
+            case "function", "aggregate", "collation" -> {
+                Callbacks c = callbacks;
+                if (c == null) {
+                    throw new SqliteRefusal("NotSupportedError", "SQL cannot call back into Python here", null);
+                }
+                GuestCallbacks.register(db(r, "db").connection(), op, text(r, "name"),
+                        r.get("narg") instanceof Integer n ? n : -1, r.get("fid") instanceof Integer f ? f : null,
+                        Boolean.TRUE.equals(r.get("deterministic")), c);
+                yield null;
+            }
             case "serialize" -> bytes(db(r, "db").serialize());
             case "deserialize" -> {
                 GuestDatabase db = db(r, "db");

@@ -72,6 +72,7 @@ public final class GuestBridge {
             if (databases == null) {
                 databases = new GuestDatabases(fileSystem.get());
                 databases.bind(maxBytes, timeLeft);
+                databases.callbacks(this::sqliteCallback);
             }
             d = databases;
         }
@@ -127,6 +128,32 @@ public final class GuestBridge {
     }
 
     private static final dev.cordon.governor.ThreadMeter THREADS = dev.cordon.governor.ThreadMeter.system();
+
+    /** The guest's dispatcher of SQL's calls back into Python (its sqlite3 module's), or null. */
+    private volatile org.graalvm.polyglot.Value sqliteDispatch;
+
+    /** Called once by the guest's sqlite3 module: SQL functions, aggregates and collations call it. */
+    @HostAccess.Export
+    public void sqliteCallbacks(org.graalvm.polyglot.Value dispatch) {
+        if (dispatch != null && dispatch.canExecute()) {
+            sqliteDispatch = dispatch;
+        }
+    }
+
+    /** One call of SQL back into the guest, on the guest's thread; null (a failure) if the guest did not answer. */
+    private String sqliteCallback(String request) {
+        org.graalvm.polyglot.Value d = sqliteDispatch;
+        if (d == null) {
+            return null;
+        }
+        try {
+            org.graalvm.polyglot.Value reply = d.execute(request);
+            return reply.isString() ? reply.asString() : null;
+        } catch (org.graalvm.polyglot.PolyglotException | IllegalStateException e) {
+            // The call was cancelled, or the guest's dispatcher failed: the statement fails with it.
+            return null;
+        }
+    }
 
     /** Stops the SQLite statement running now, if any: the call was cancelled. */
     void interrupt() {
