@@ -116,8 +116,8 @@ def install(bridge):
 
 
 def _limit_threads(bridge, deny):
-    """_thread's ways to start a thread ask the host for a place under the call's limit first; the thread tells
-    the host when it begins (its CPU time then counts in the call's) and when it ends (its place is free)."""
+    """_thread's ways to start a thread ask the host for a place under the call's limit first, and the thread
+    runs its work through the host (bridge.threadRun), which counts it and its CPU time while it runs."""
     import _thread
 
     def limited(original, name):
@@ -128,16 +128,14 @@ def _limit_threads(bridge, deny):
                 raise RuntimeError("can't start new thread: " + refusal)
 
             def run(*a, **kw):
-                bridge.threadBegin()
-                try:
-                    return function(*a, **kw)
-                finally:
-                    bridge.threadEnd()
+                refusal = bridge.threadRun(lambda: function(*a, **kw))
+                if refusal is not None:
+                    raise RuntimeError("can't run the thread: " + refusal)
 
             try:
                 return original(run, args, {} if kwargs is None else kwargs, *more, **options)
             except BaseException:
-                bridge.threadEnd()
+                bridge.threadAbort()
                 raise
         start.__name__ = name
         start.__qualname__ = name

@@ -126,6 +126,29 @@ class ThreadsTest {
     }
 
     @Test
+    void theGuestCannotFreeAPlaceThroughTheBridgeWhileItsThreadRuns() {
+        ExecutionResult r = run("""
+                import cordon, threading
+                b = cordon._bridge
+                gate = threading.Event()
+                t = threading.Thread(target=gate.wait)
+                t.start()
+                for _ in range(5):
+                    b.threadAbort()
+                try:
+                    threading.Thread(target=print).start()
+                    print('a second thread started')
+                except RuntimeError as e:
+                    print('refused')
+                print(b.threadRun(lambda: print('forged run')))
+                gate.set()
+                t.join()
+                """, threads(1));
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("refused\nno place was held for this thread under the call's thread limit\n");
+    }
+
+    @Test
     void theLimitIsBoundedAndReadAsConfigurationWritesIt() {
         assertThat(Limits.builder().parse("threads", "4").build().threads()).isEqualTo(4);
         assertThat(Limits.DEFAULT.threads()).isZero();

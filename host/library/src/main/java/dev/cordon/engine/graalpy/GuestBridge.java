@@ -24,8 +24,9 @@ public final class GuestBridge {
     private volatile java.time.Duration timeLeft = java.time.Duration.ZERO;
     /** Guest threads the call may run at once beside its own, and those started (or starting) now. */
     private volatile int threadLimit;
-    private final java.util.concurrent.atomic.AtomicInteger threadsHeld = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.Set<Thread> threadsRunning = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private int threadsPending;
+    /** The guest threads running their work, with how deep in threadRun each is. */
+    private final java.util.Map<Thread, int[]> threadsRunning = new java.util.HashMap<>();
     private final java.util.concurrent.atomic.AtomicLong endedThreadsCpu = new java.util.concurrent.atomic.AtomicLong();
     private volatile Bridge call = NO_CALL;
     /** The most one operation of the call now running may hold at once (its maxOperationBytes). */
@@ -80,48 +81,74 @@ public final class GuestBridge {
     }
 
     /**
-     * Asks for a place for one more guest thread: null if it may start (the place is held until
-     * {@link #threadEnd}), else why not, for the guest's RuntimeError.
+     * Asks for a place for one more guest thread: null if it may start (the place is held for it until it runs
+     * through {@link #threadRun}, or {@link #threadAbort} gives it back), else why not, for the guest's
+     * RuntimeError.
      */
     @HostAccess.Export
-    public String threadStart() {
+    public synchronized String threadStart() {
         int limit = threadLimit;
-        while (true) {
-            int held = threadsHeld.get();
-            if (held >= limit) {
-                return limit == 0 ? "the call's thread limit is 0 (Limits.threads; cordon run --threads N)"
-                        : "the call's thread limit of " + limit + " is reached (Limits.threads)";
+        if (threadsPending + threadsRunning.size() >= limit) {
+            return limit == 0 ? "the call's thread limit is 0 (Limits.threads; cordon run --threads N)"
+                    : "the call's thread limit of " + limit + " is reached (Limits.threads)";
+        }
+        threadsPending++;
+        return null;
+    }
+
+    /** Gives back a place held for a thread that did not start. */
+    @HostAccess.Export
+    public synchronized void threadAbort() {
+        threadsPending = Math.max(0, threadsPending - 1);
+    }
+
+    /**
+     * Runs a guest thread's work on it: it takes a held place, its CPU time counts in the call's while it runs,
+     * and its place is free once the work returns. The count is the host's: the guest cannot free a place while
+     * its thread runs, and a thread with no place held for it does not run (the answer is why; null once the
+     * work ran).
+     */
+    @HostAccess.Export
+    public String threadRun(org.graalvm.polyglot.Value work) {
+        Thread me = Thread.currentThread();
+        synchronized (this) {
+            int[] depth = threadsRunning.get(me);
+            if (depth != null) {
+                depth[0]++;
+            } else if (threadsPending > 0) {
+                threadsPending--;
+                threadsRunning.put(me, new int[] {1});
+            } else {
+                return "no place was held for this thread under the call's thread limit";
             }
-            if (threadsHeld.compareAndSet(held, held + 1)) {
-                return null;
+        }
+        try {
+            work.execute();
+            return null;
+        } finally {
+            synchronized (this) {
+                int[] depth = threadsRunning.get(me);
+                if (depth != null && --depth[0] == 0) {
+                    threadsRunning.remove(me);
+                    endedThreadsCpu.addAndGet(Math.max(0, THREADS.cpuNanos(me)));
+                }
             }
         }
     }
 
-    /** Called first on a guest thread that started: from here its CPU time counts in the call's. */
-    @HostAccess.Export
-    public void threadBegin() {
-        threadsRunning.add(Thread.currentThread());
-    }
-
-    /** Called last on a guest thread, or for a thread that did not start: its place is free again. */
-    @HostAccess.Export
-    public void threadEnd() {
-        if (threadsRunning.remove(Thread.currentThread())) {
-            endedThreadsCpu.addAndGet(Math.max(0, THREADS.cpuNanos(Thread.currentThread())));
-        }
-        threadsHeld.updateAndGet(n -> Math.max(0, n - 1));
-    }
-
-    /** Guest threads started and not yet ended. */
-    int threadsAlive() {
-        return threadsHeld.get();
+    /** Guest threads started and not yet ended, and places held for threads starting. */
+    synchronized int threadsAlive() {
+        return threadsPending + threadsRunning.size();
     }
 
     /** The CPU time of the call's guest threads (its own thread's aside): those running and those that ended. */
     long threadsCpuNanos() {
         long sum = endedThreadsCpu.get();
-        for (Thread t : threadsRunning) {
+        java.util.List<Thread> running;
+        synchronized (this) {
+            running = java.util.List.copyOf(threadsRunning.keySet());
+        }
+        for (Thread t : running) {
             sum += Math.max(0, THREADS.cpuNanos(t));
         }
         return sum;
