@@ -41,6 +41,21 @@ class ConformanceTest {
                 .containsPattern("Passing on the reference: [1-9][0-9]*; also in Cordon: [1-9][0-9]*");
     }
 
+    @Test
+    void aModuleStoppedAtItsTimeLimitStillCountsTheTestsItRan() {
+        String out = """
+                noise
+                @@CONFORMANCE-TEST@@ ["test.test_x.A.test_one", "pass", 1.5]
+                @@CONFORMANCE-TEST@@ ["test.test_x.A.test_two", "fail: AssertionError", 2.5]
+                @@CONFORMANCE-TEST@@ ["test.test_x.A.test_thr""";
+        ConformanceCommand.Run run = ConformanceCommand.parse(out, "TIMEOUT");
+        assertThat(run.outcomes()).containsExactly(java.util.Map.entry("test.test_x.A.test_one", "pass"),
+                java.util.Map.entry("test.test_x.A.test_two", "fail: AssertionError"));
+        assertThat(run.seconds()).isEqualTo(2.5);
+        assertThat(run.problem()).isEqualTo("TIMEOUT (after 2 tests)");
+        assertThat(ConformanceCommand.parse("nothing", null).problem()).isEqualTo("no result printed");
+    }
+
     private static boolean findTests() throws Exception {
         Path found = ConformanceCommand.findTests();
         return found != null && Files.isRegularFile(found.resolve("__init__.py"));

@@ -58,6 +58,7 @@ final class ConformanceCommand implements Callable<Integer> {
             "xml_etree", "sqlite3", "asyncio", "pickle", "io", "os", "bz2", "stringprep", "codecs");
 
     private static final String MARKER = "@@CONFORMANCE@@ ";
+    private static final String TEST_MARKER = "@@CONFORMANCE-TEST@@ ";
     private static final String MOUNT = "/opt/cpython/test";
 
     @Option(names = "--tests", paramLabel = "DIR", description = "CPython's Lib/test (default: $CORDON_CPYTHON_TESTS,"
@@ -222,7 +223,7 @@ final class ConformanceCommand implements Callable<Integer> {
     static Run parse(String stdout, String problem) {
         int at = stdout.lastIndexOf(MARKER);
         if (at < 0) {
-            return new Run(Map.of(), 0, problem != null ? problem : "no result printed");
+            return partial(stdout, problem != null ? problem : "no result printed");
         }
         String line = stdout.substring(at + MARKER.length()).lines().findFirst().orElse("{}");
         try {
@@ -233,6 +234,28 @@ final class ConformanceCommand implements Callable<Integer> {
         } catch (IOException e) {
             return new Run(Map.of(), 0, "unreadable result: " + e.getMessage());
         }
+    }
+
+    /**
+     * The outcomes of the tests a module that did not finish ran, each printed as it came, and the time when the
+     * last came: what was not reached counts as not run.
+     */
+    static Run partial(String stdout, String problem) {
+        Map<String, String> outcomes = new LinkedHashMap<>();
+        double seconds = 0;
+        for (String line : stdout.split("\n")) {
+            if (!line.startsWith(TEST_MARKER)) {
+                continue;
+            }
+            try {
+                JsonNode node = Json.MAPPER.readTree(line.substring(TEST_MARKER.length()));
+                outcomes.put(node.path(0).asText(), node.path(1).asText());
+                seconds = node.path(2).asDouble();
+            } catch (IOException e) {
+                // A line cut short by the end of the run.
+            }
+        }
+        return new Run(outcomes, seconds, outcomes.isEmpty() ? problem : problem + " (after " + outcomes.size() + " tests)");
     }
 
     /** The reason {@code id} may fail in Cordon, from an exact line or the longest prefix ending in *. */

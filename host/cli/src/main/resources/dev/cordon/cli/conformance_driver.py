@@ -14,6 +14,13 @@ def last_line(result, err, test):
 
 
 class Recorder(unittest.TestResult):
+    def stopTest(self, test):
+        # Each outcome as it comes, so that a module stopped at its time limit still tells what it ran.
+        super().stopTest(test)
+        name = test.id() if hasattr(test, "id") else str(test)
+        if name in outcomes:
+            print("\n@@CONFORMANCE-TEST@@ " + json.dumps([name, outcomes[name], time.monotonic() - start]), flush=True)
+
     def addSuccess(self, test):
         outcomes.setdefault(test.id(), "pass")
 
