@@ -79,15 +79,15 @@ final class GuestCallbacks {
 
     private static List<Object> arguments(Call f) throws SQLException {
         List<Object> out = new ArrayList<>();
-        for (int i = 0; i < f.argsCount(); i++) {
-            out.add(switch (f.type(i)) {
-                case 1 -> f.longAt(i);
+        for (int i = 0, n = f.argsCount().get(); i < n; i++) {
+            out.add(switch (f.type().at(i)) {
+                case 1 -> f.longAt().at(i);
                 case 2 -> {
-                    double d = f.doubleAt(i);
+                    double d = f.doubleAt().at(i);
                     yield Double.isFinite(d) ? d : Map.of("f", Double.isNaN(d) ? "nan" : d > 0 ? "inf" : "-inf");
                 }
-                case 3 -> f.textAt(i);
-                case 4 -> Map.of("b", Base64.getEncoder().encodeToString(f.blobAt(i)));
+                case 3 -> f.textAt().at(i);
+                case 4 -> Map.of("b", Base64.getEncoder().encodeToString(f.blobAt().at(i)));
                 default -> null;
             });
         }
@@ -96,24 +96,24 @@ final class GuestCallbacks {
 
     private static void answer(Call f, Object v) throws SQLException {
         if (v == null) {
-            f.nullResult();
+            f.nullResult().run();
         } else if (v instanceof Integer || v instanceof Long) {
-            f.longResult(((Number) v).longValue());
+            f.longResult().put(((Number) v).longValue());
         } else if (v instanceof Number n) {
-            f.doubleResult(n.doubleValue());
+            f.doubleResult().put(n.doubleValue());
         } else if (v instanceof String s) {
-            f.textResult(s);
+            f.textResult().put(s);
         } else if (v instanceof Map<?, ?> m && m.get("b") instanceof String b) {
-            f.blobResult(Base64.getDecoder().decode(b));
+            f.blobResult().put(Base64.getDecoder().decode(b));
         } else if (v instanceof Map<?, ?> m && m.get("f") instanceof String d) {
-            f.doubleResult(switch (d) {
+            f.doubleResult().put(switch (d) {
                 case "inf" -> Double.POSITIVE_INFINITY;
                 case "-inf" -> Double.NEGATIVE_INFINITY;
                 case "nan" -> Double.NaN;
                 default -> Double.parseDouble(d);
             });
         } else {
-            f.failed("user-defined function raised exception");
+            f.failed().put("user-defined function raised exception");
         }
     }
 
@@ -124,31 +124,30 @@ final class GuestCallbacks {
         return r;
     }
 
-    /** What a function sees of one call: xerial's protected access to its arguments and result. */
-    private interface Call {
-        int argsCount() throws SQLException;
+    /** A read of argument {@code i}, or a write of the result, through xerial's protected access. */
+    private interface At<T> {
+        T at(int i) throws SQLException;
+    }
 
-        int type(int i) throws SQLException;
+    private interface Put<T> {
+        void put(T v) throws SQLException;
+    }
 
-        long longAt(int i) throws SQLException;
+    private interface Count {
+        int get() throws SQLException;
+    }
 
-        double doubleAt(int i) throws SQLException;
+    private interface Nothing {
+        void run() throws SQLException;
+    }
 
-        String textAt(int i) throws SQLException;
-
-        byte[] blobAt(int i) throws SQLException;
-
-        void nullResult() throws SQLException;
-
-        void longResult(long v) throws SQLException;
-
-        void doubleResult(double v) throws SQLException;
-
-        void textResult(String v) throws SQLException;
-
-        void blobResult(byte[] v) throws SQLException;
-
-        void failed(String message) throws SQLException;
+    /**
+     * What a function sees of one call: xerial's protected access to its arguments and result, as method
+     * references of the function object (a scalar and an aggregate are different branches of xerial's classes).
+     */
+    private record Call(Count argsCount, At<Integer> type, At<Long> longAt, At<Double> doubleAt, At<String> textAt,
+                        At<byte[]> blobAt, Nothing nullResult, Put<Long> longResult, Put<Double> doubleResult,
+                        Put<String> textResult, Put<byte[]> blobResult, Put<String> failed) {
     }
 
     /** What stands for a function the guest removed. */
@@ -166,7 +165,7 @@ final class GuestCallbacks {
     }
 
     /** A scalar function: one call to the guest per row. */
-    private static final class Scalar extends org.sqlite.Function implements Call {
+    private static final class Scalar extends org.sqlite.Function {
         private final GuestDatabases.Callbacks callbacks;
         private final int fid;
 
@@ -175,34 +174,22 @@ final class GuestCallbacks {
             this.fid = fid;
         }
 
-        // xerial's protected access, for Call.
-        public int argsCount() throws SQLException { return args(); }
-        public int type(int i) throws SQLException { return value_type(i); }
-        public long longAt(int i) throws SQLException { return value_long(i); }
-        public double doubleAt(int i) throws SQLException { return value_double(i); }
-        public String textAt(int i) throws SQLException { return value_text(i); }
-        public byte[] blobAt(int i) throws SQLException { return value_blob(i); }
-        public void nullResult() throws SQLException { result(); }
-        public void longResult(long v) throws SQLException { result(v); }
-        public void doubleResult(double v) throws SQLException { result(v); }
-        public void textResult(String v) throws SQLException { result(v); }
-        public void blobResult(byte[] v) throws SQLException { result(v); }
-        public void failed(String message) throws SQLException { error(message); }
-
         @Override
         protected void xFunc() throws SQLException {
+            Call call = new Call(this::args, this::value_type, this::value_long, this::value_double, this::value_text,
+                    this::value_blob, this::result, this::result, this::result, this::result, this::result, this::error);
             Map<String, Object> r = request("func", fid);
-            r.put("args", arguments(this));
+            r.put("args", arguments(call));
             try {
-                answer(this, ask(callbacks, r));
+                answer(call, ask(callbacks, r));
             } catch (Failed e) {
-                failed("user-defined function raised exception");
+                error("user-defined function raised exception");
             }
         }
     }
 
     /** An aggregate: each group is a copy of the registered one, with a number of its own. */
-    private static final class GroupFunction extends org.sqlite.Function.Aggregate implements Call {
+    private static final class GroupFunction extends org.sqlite.Function.Aggregate {
         private final GuestDatabases.Callbacks callbacks;
         private final int fid;
         private final AtomicInteger groups;
@@ -214,19 +201,11 @@ final class GuestCallbacks {
             this.groups = groups;
         }
 
-        // xerial's protected access, for Call (the same as Scalar's: xerial's aggregate is another branch).
-        public int argsCount() throws SQLException { return args(); }
-        public int type(int i) throws SQLException { return value_type(i); }
-        public long longAt(int i) throws SQLException { return value_long(i); }
-        public double doubleAt(int i) throws SQLException { return value_double(i); }
-        public String textAt(int i) throws SQLException { return value_text(i); }
-        public byte[] blobAt(int i) throws SQLException { return value_blob(i); }
-        public void nullResult() throws SQLException { result(); }
-        public void longResult(long v) throws SQLException { result(v); }
-        public void doubleResult(double v) throws SQLException { result(v); }
-        public void textResult(String v) throws SQLException { result(v); }
-        public void blobResult(byte[] v) throws SQLException { result(v); }
-        public void failed(String message) throws SQLException { error(message); }
+        /** This object's protected access (a group's own: a copy's references would be its original's). */
+        private Call call() {
+            return new Call(this::args, this::value_type, this::value_long, this::value_double, this::value_text,
+                    this::value_blob, this::result, this::result, this::result, this::result, this::result, this::error);
+        }
 
         @Override
         public Object clone() throws CloneNotSupportedException {
@@ -239,11 +218,11 @@ final class GuestCallbacks {
         protected void xStep() throws SQLException {
             Map<String, Object> r = request("step", fid);
             r.put("agg", group);
-            r.put("args", arguments(this));
+            r.put("args", arguments(call()));
             try {
                 ask(callbacks, r);
             } catch (Failed e) {
-                failed("user-defined aggregate's 'step' method raised error");
+                error("user-defined aggregate's 'step' method raised error");
             }
         }
 
@@ -252,9 +231,9 @@ final class GuestCallbacks {
             Map<String, Object> r = request("final", fid);
             r.put("agg", group);
             try {
-                answer(this, ask(callbacks, r));
+                answer(call(), ask(callbacks, r));
             } catch (Failed e) {
-                failed("user-defined aggregate's 'finalize' method raised error");
+                error("user-defined aggregate's 'finalize' method raised error");
             }
         }
     }
