@@ -247,7 +247,9 @@ public final class RunMonitor {
     private void sample(Thread t) {
         long cpu = cpuOf(t);
         if (cpu >= 0) {
-            cpuNanos = Math.max(0, cpu - startCpu);
+            // Never less than a sample before: CPU time only grows, and once a sandbox's run is over its source
+            // may measure the call's own thread alone, without the guest threads it ran.
+            cpuNanos = Math.max(cpuNanos, Math.max(0, cpu - startCpu));
         }
         long allocated = allocatedBy(t);
         if (allocated >= 0) {
