@@ -94,20 +94,20 @@ final class CallRunner {
     private static final Logger LOG = Logger.getLogger("dev.cordon");
 
     /**
-     * Once per garbage collection that leaves the heap under pressure, stops the running call that has
+     * Once per full garbage collection that leaves the heap under pressure, stops the running call that has
      * allocated the most: the other calls and the host keep their memory.
      */
     private void guardHeap(long now) {
-        if (!heapGuard.underPressure() || heapGuard.collections() == handledCollection) {
+        if (!heapGuard.underPressure() || heapGuard.fullCollections() == handledCollection) {
             return;
         }
-        handledCollection = heapGuard.collections();
+        handledCollection = heapGuard.fullCollections();
         // Each call measured at this collection, not some at the last one: otherwise a call sampled before the
         // collection would look as if it kept nothing, and the guard would stop a lighter one.
         running.forEach(GuestCall::sample);
         running.stream().filter(GuestCall::stoppable)
                 .max(Comparator.comparingLong(GuestCall::keptBytes).thenComparingLong(GuestCall::allocatedBytes))
-                .ifPresent(c -> c.stopForHeapPressure(heapGuard.usedAfterLastCollection(), heapGuard.max()));
+                .ifPresent(c -> c.stopForHeapPressure(heapGuard.liveAfterFullCollection(), heapGuard.max()));
     }
 
     /** Guest threads at work now, including those still draining after their call returned at a limit. */

@@ -171,15 +171,15 @@ final class GuestCall {
             } else {
                 // Opening may wait for a worker process: the call's wall time runs meanwhile, and a limit reached
                 // then interrupts the wait, so that the caller has its answer on time and the call never runs.
-                Thread self = Thread.currentThread();
-                monitor.onTrip(self::interrupt);
+                OpeningInterrupt opening = new OpeningInterrupt(Thread.currentThread());
+                monitor.onTrip(opening::interrupt);
                 try {
                     sandbox = runner.engine.open(
                             runner.capabilities.fileSystem(execution.principal(), execution.grants(), audit),
                             CallCapabilities.workingDirectory(execution.grants()));
                 } finally {
                     monitor.onTrip(() -> { });
-                    Thread.interrupted();
+                    opening.over();
                 }
                 if (monitor.tripped() != null) {
                     done.complete(result(null, monitor.tripped()));
@@ -220,6 +220,32 @@ final class GuestCall {
     }
 
     /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
+    /**
+     * Interrupts the guest thread while it opens the call's sandbox (waits for a worker process), and never
+     * after: a limit trips on the watchdog's thread at any moment, and an interrupt delivered late, once the
+     * thread had moved on to its next call, would end that call's own wait for a worker.
+     */
+    static final class OpeningInterrupt {
+        private final Thread thread;
+        private boolean opening = true;
+
+        OpeningInterrupt(Thread thread) {
+            this.thread = thread;
+        }
+
+        synchronized void interrupt() {
+            if (opening) {
+                thread.interrupt();
+            }
+        }
+
+        /** On the opening thread: no interrupt comes after this, and none that came before is left. */
+        synchronized void over() {
+            opening = false;
+            Thread.interrupted();
+        }
+    }
+
     private Outcome monitored(Supplier<Outcome> guest) {
         monitor.begin();
         runner.started(this);

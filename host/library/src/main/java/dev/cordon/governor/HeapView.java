@@ -18,7 +18,13 @@ public interface HeapView extends AutoCloseable {
     /** The maximum heap. */
     long max();
 
-    /** Whether what survived the last collection passes the fraction of the maximum that may. */
+    /** How many collections of the whole heap have been seen: the heap guard acts at most once per one. */
+    long fullCollections();
+
+    /** The heap that survived the last collection of the whole heap, in bytes: what is live. */
+    long liveAfterFullCollection();
+
+    /** Whether what survived the last full collection passes the fraction of the maximum that may. */
     boolean underPressure();
 
     /** Asks for a collection, so that what runs keep alive gets measured. */

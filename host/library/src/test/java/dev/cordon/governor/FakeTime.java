@@ -78,6 +78,16 @@ public final class FakeTime implements Ticker, Scheduler, ThreadMeter {
         }
 
         @Override
+        public long fullCollections() {
+            return collections;
+        }
+
+        @Override
+        public long liveAfterFullCollection() {
+            return usedAfterLastCollection;
+        }
+
+        @Override
         public long collections() {
             return collections;
         }
