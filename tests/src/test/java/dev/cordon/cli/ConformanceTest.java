@@ -56,6 +56,54 @@ class ConformanceTest {
         assertThat(ConformanceCommand.parse("nothing", null).problem()).isEqualTo("no result printed");
     }
 
+    @Test
+    void aRunThatEndsInsideATestNamesItAndTheModuleResumesAfterIt() {
+        String hung = """
+                @@CONFORMANCE-START@@ "test.test_x.A.test_one"
+                @@CONFORMANCE-TEST@@ ["test.test_x.A.test_one", "pass", 1.5]
+                @@CONFORMANCE-START@@ "test.test_x.A.test_two"
+                """;
+        ConformanceCommand.Run first = ConformanceCommand.parse(hung, "ran past PT1M");
+        assertThat(first.unfinished()).isEqualTo("test.test_x.A.test_two");
+        String rest = """
+                @@CONFORMANCE-START@@ "test.test_x.A.test_three"
+                @@CONFORMANCE-TEST@@ ["test.test_x.A.test_three", "pass", 0.5]
+                @@CONFORMANCE@@ {"module": "test_x", "seconds": 0.75, "outcomes": {"test.test_x.A.test_three": "pass"}}
+                """;
+        java.util.List<java.util.Set<String>> asked = new java.util.ArrayList<>();
+        ConformanceCommand.Run run = ConformanceCommand.resuming(skip -> {
+            asked.add(skip);
+            return asked.size() == 1 ? first : ConformanceCommand.parse(rest, null);
+        });
+        assertThat(asked).containsExactly(java.util.Set.of(),
+                java.util.Set.of("test.test_x.A.test_one", "test.test_x.A.test_two"));
+        assertThat(run.outcomes()).containsEntry("test.test_x.A.test_one", "pass")
+                .containsEntry("test.test_x.A.test_two", "error: ran past PT1M (after 1 tests)")
+                .containsEntry("test.test_x.A.test_three", "pass").hasSize(3);
+        assertThat(run.seconds()).isEqualTo(2.25);
+        assertThat(run.problem()).isEqualTo("test.test_x.A.test_two: ran past PT1M (after 1 tests)");
+    }
+
+    @Test
+    void aModuleThatKeepsHangingIsGivenUpAfterItsRuns() {
+        int[] n = {0};
+        ConformanceCommand.Run run = ConformanceCommand.resuming(skip -> {
+            n[0]++;
+            return ConformanceCommand.parse("@@CONFORMANCE-START@@ \"t" + n[0] + "\"\n", "ran past PT1M");
+        });
+        assertThat(n[0]).isEqualTo(ConformanceCommand.MAX_RUNS);
+        assertThat(run.outcomes()).hasSize(ConformanceCommand.MAX_RUNS).containsEntry("t1", "error: ran past PT1M");
+        assertThat(run.problem()).endsWith("gave up after " + ConformanceCommand.MAX_RUNS + " runs");
+        // A run that fails before any test starts is not resumed.
+        int[] once = {0};
+        ConformanceCommand.Run unloadable = ConformanceCommand.resuming(skip -> {
+            once[0]++;
+            return ConformanceCommand.parse("", "SyntaxError");
+        });
+        assertThat(once[0]).isEqualTo(1);
+        assertThat(unloadable.problem()).isEqualTo("SyntaxError");
+    }
+
     private static boolean findTests() throws Exception {
         Path found = ConformanceCommand.findTests();
         return found != null && Files.isRegularFile(found.resolve("__init__.py"));

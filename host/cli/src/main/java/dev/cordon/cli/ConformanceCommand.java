@@ -26,8 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -59,6 +62,9 @@ final class ConformanceCommand implements Callable<Integer> {
 
     private static final String MARKER = "@@CONFORMANCE@@ ";
     private static final String TEST_MARKER = "@@CONFORMANCE-TEST@@ ";
+    private static final String START_MARKER = "@@CONFORMANCE-START@@ ";
+    /** Runs of one module on one side: the first, and a resumption after each test that never came back. */
+    static final int MAX_RUNS = 4;
     private static final String MOUNT = "/opt/cpython/test";
 
     @Option(names = "--tests", paramLabel = "DIR", description = "CPython's Lib/test (default: $CORDON_CPYTHON_TESTS,"
@@ -113,8 +119,9 @@ final class ConformanceCommand implements Callable<Integer> {
                      .build()) {
             for (String name : names) {
                 String module = "test_" + name;
-                Run ref = reference(engine, driver(driver, dir.getParent().toString(), module), work, limit);
-                Run box = inCordon(cordon, driver(driver, "/opt/cpython", module), limit);
+                Run ref = resuming(skip -> reference(engine, driver(driver, dir.getParent().toString(), module, skip),
+                        work.resolve("reference"), limit));
+                Run box = resuming(skip -> inCordon(cordon, driver(driver, "/opt/cpython", module, skip), limit));
                 long refPass = ref.passed();
                 long both = ref.outcomes.entrySet().stream()
                         .filter(e -> e.getValue().equals("pass") && "pass".equals(box.outcomes.get(e.getKey()))).count();
@@ -151,8 +158,16 @@ final class ConformanceCommand implements Callable<Integer> {
         return unexpected.isEmpty() ? 0 : 1;
     }
 
-    /** One side's outcomes for one module: each test's id and "pass", "fail: ...", "error: ..." or "skip: ...". */
-    record Run(Map<String, String> outcomes, double seconds, String problem) {
+    /**
+     * One side's outcomes for one module: each test's id and "pass", "fail: ...", "error: ..." or "skip: ...";
+     * for a run that did not finish, the test it was in when it ended ({@code unfinished}), if it had started one.
+     */
+    record Run(Map<String, String> outcomes, double seconds, String problem, String unfinished) {
+
+        Run(Map<String, String> outcomes, double seconds, String problem) {
+            this(outcomes, seconds, problem, null);
+        }
+
         long passed() {
             return outcomes.values().stream().filter("pass"::equals).count();
         }
@@ -170,9 +185,13 @@ final class ConformanceCommand implements Callable<Integer> {
         }
     }
 
-    private static Run reference(Engine engine, String code, Path work, Duration limit) throws Exception {
+    private static Run reference(Engine engine, String code, Path cwd, Duration limit) {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        Path cwd = Files.createDirectories(work.resolve("reference"));
+        try {
+            Files.createDirectories(cwd);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         // Full access but native code: only one context of a process may load GraalPy's native modules (unless
         // they are isolated, which needs patchelf), and Cordon runs none; the modules compared are the same.
         Context context = Context.newBuilder("python").engine(engine).allowAllAccess(true).allowNativeAccess(false)
@@ -192,6 +211,9 @@ final class ConformanceCommand implements Callable<Integer> {
                 problem = "the reference ran past " + limit;
             } catch (java.util.concurrent.ExecutionException e) {
                 problem = e.getCause() instanceof PolyglotException p ? p.getMessage() : String.valueOf(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problem = "interrupted";
             }
             return parse(stdout.toString(StandardCharsets.UTF_8), problem);
         } finally {
@@ -207,7 +229,11 @@ final class ConformanceCommand implements Callable<Integer> {
             }, "conformance-close");
             closer.setDaemon(true);
             closer.start();
-            closer.join(TimeUnit.SECONDS.toMillis(30));
+            try {
+                closer.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -218,6 +244,39 @@ final class ConformanceCommand implements Callable<Integer> {
                         .outputBytes(64L << 20).responseBytes(96L << 20).threads(16).build()).build());
         String problem = r.error() == null ? null : r.status() + ": " + r.error().type() + ": " + r.error().message();
         return parse(r.stdout(), problem);
+    }
+
+    /**
+     * Runs one module on one side until it finishes: a run that ends inside a test (past its time limit, or with
+     * the interpreter lost) records that test as an error with the reason, and the module runs again without the
+     * tests already reported and without that one, {@link #MAX_RUNS} runs at most. One test that hangs or crashes
+     * then costs that test, not every test after it. Seconds add up over the runs (each to its last outcome).
+     */
+    static Run resuming(Function<Set<String>, Run> side) {
+        Map<String, String> outcomes = new LinkedHashMap<>();
+        Set<String> skip = new LinkedHashSet<>();
+        List<String> problems = new ArrayList<>();
+        double seconds = 0;
+        for (int n = 1; ; n++) {
+            Run r = side.apply(Set.copyOf(skip));
+            outcomes.putAll(r.outcomes());
+            seconds += r.seconds();
+            if (r.problem() == null) {
+                break;
+            }
+            if (r.unfinished() == null || outcomes.containsKey(r.unfinished())) {
+                problems.add(r.problem());
+                break;
+            }
+            outcomes.put(r.unfinished(), "error: " + r.problem());
+            problems.add(r.unfinished() + ": " + r.problem());
+            if (n == MAX_RUNS) {
+                problems.add("gave up after " + MAX_RUNS + " runs");
+                break;
+            }
+            skip.addAll(outcomes.keySet());
+        }
+        return new Run(outcomes, seconds, problems.isEmpty() ? null : String.join("; ", problems));
     }
 
     static Run parse(String stdout, String problem) {
@@ -243,7 +302,16 @@ final class ConformanceCommand implements Callable<Integer> {
     static Run partial(String stdout, String problem) {
         Map<String, String> outcomes = new LinkedHashMap<>();
         double seconds = 0;
+        String started = null;
         for (String line : stdout.split("\n")) {
+            if (line.startsWith(START_MARKER)) {
+                try {
+                    started = Json.MAPPER.readTree(line.substring(START_MARKER.length())).asText();
+                } catch (IOException e) {
+                    // A line cut short by the end of the run.
+                }
+                continue;
+            }
             if (!line.startsWith(TEST_MARKER)) {
                 continue;
             }
@@ -255,7 +323,9 @@ final class ConformanceCommand implements Callable<Integer> {
                 // A line cut short by the end of the run.
             }
         }
-        return new Run(outcomes, seconds, outcomes.isEmpty() ? problem : problem + " (after " + outcomes.size() + " tests)");
+        String unfinished = started != null && !outcomes.containsKey(started) ? started : null;
+        return new Run(outcomes, seconds, outcomes.isEmpty() ? problem : problem + " (after " + outcomes.size() + " tests)",
+                unfinished);
     }
 
     /** The reason {@code id} may fail in Cordon, from an exact line or the longest prefix ending in *. */
@@ -302,8 +372,10 @@ final class ConformanceCommand implements Callable<Integer> {
         }
     }
 
-    private static String driver(String driver, String parent, String module) {
-        return driver.replace("TESTS_PARENT", pythonString(parent)).replace("MODULE_NAME", pythonString(module));
+    private static String driver(String driver, String parent, String module, Set<String> skip) {
+        String ids = "[" + String.join(", ", skip.stream().sorted().map(ConformanceCommand::pythonString).toList()) + "]";
+        return driver.replace("TESTS_PARENT", pythonString(parent)).replace("MODULE_NAME", pythonString(module))
+                .replace("SKIP_IDS", ids);
     }
 
     private static String pythonString(String s) {
