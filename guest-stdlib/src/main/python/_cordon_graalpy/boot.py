@@ -106,6 +106,7 @@ def install(bridge):
     after_import.install()
     _guard_builtins()
     _json_numbers_in_scanner()
+    _warnings_past_cordon_frames()
     from _cordon_graalpy import guard
     guard.install(bridge.monotonic)
     return Handles(describe=describe, flush_files=_track_open_files(), join_threads=_join_threads,
@@ -375,6 +376,65 @@ def _guard_builtins():
         f.__doc__ = original.__doc__
         f.__module__ = "builtins"
         setattr(builtins, f.__name__, f)
+
+
+def _warnings_past_cordon_frames():
+    """warnings.warn's stacklevel counts the guest's frames only, as on CPython.
+
+    Cordon's wrappers of builtins (exec, with which the import system runs a module's code, __import__,
+    getattr...) are Python functions with frames of their own, where CPython's builtins have none: a module
+    that warns at import with stacklevel=2 ("module 'sre_compile' is deprecated") named the guard's file as
+    the place of the warning instead of the importing line. This warn finds the frame as CPython's does, with
+    Cordon's library counted among the import system's internal frames, and hands the rest to GraalPy's own
+    warn_explicit (filters, registries, once and module actions unchanged).
+    """
+    import warnings
+    library = "/usr/lib/cordon/"
+    warn_explicit = warnings.warn_explicit
+    getframe = sys._getframe
+
+    def hidden(frame, prefixes):
+        name = frame.f_code.co_filename
+        return name.startswith(prefixes) or ("importlib" in name and "_bootstrap" in name)
+
+    def warn(message, category=None, stacklevel=1, source=None, *, skip_file_prefixes=()):
+        if isinstance(message, Warning):
+            category = message.__class__
+        if category is None:
+            category = UserWarning
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            raise TypeError("category must be a Warning subclass, not '%s'" % type(category).__name__)
+        if not isinstance(skip_file_prefixes, tuple):
+            raise TypeError("skip_file_prefixes must be a tuple of strs")
+        if skip_file_prefixes:
+            stacklevel = max(2, stacklevel)
+        prefixes = skip_file_prefixes + (library,)
+        frame = getframe(1)
+        while frame is not None and frame.f_code.co_filename.startswith(library):
+            frame = frame.f_back
+        if stacklevel > 1 and frame is not None and not hidden(frame, ()):
+            for _ in range(stacklevel - 1):
+                frame = frame.f_back
+                while frame is not None and hidden(frame, prefixes):
+                    frame = frame.f_back
+                if frame is None:
+                    break
+        elif frame is not None:
+            for _ in range(stacklevel - 1):
+                frame = frame.f_back
+                if frame is None:
+                    break
+        if frame is None:
+            globals, filename, lineno = sys.__dict__, "sys", 0
+        else:
+            globals, filename, lineno = frame.f_globals, frame.f_code.co_filename, frame.f_lineno
+        module = globals.get("__name__", "<string>")
+        registry = globals.setdefault("__warningregistry__", {})
+        warn_explicit(message, category, filename, lineno, module, registry, globals, source)
+
+    warn.__doc__ = warnings.warn.__doc__
+    warn.__module__ = "warnings"
+    warnings.warn = warn
 
 
 def describe(exc, source=None, filename=None, guarded=None):

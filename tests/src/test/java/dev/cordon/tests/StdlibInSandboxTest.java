@@ -98,6 +98,35 @@ class StdlibInSandboxTest {
      * number hooks); the values, to the bit, and the decoder's own hooks and errors stay CPython's.
      */
     @Test
+    void warningsNameTheGuestsLineNotCordonsFrames() {
+        // Cordon's wrappers of builtins have frames where CPython's builtins have none: a module deprecated at
+        // import (stacklevel=2) must name the importing line, as on CPython, not the guard that ran its code.
+        ExecutionResult r = SharedCordon.run("""
+                import warnings, sys
+                sys.modules.pop('sre_compile', None)
+                with warnings.catch_warnings(record=True) as w:
+                    warnings.simplefilter('always')
+                    import sre_compile
+                    def deeper():
+                        warnings.warn('two', stacklevel=2)
+                    deeper()
+                    warnings.warn('one')
+                    exec("warnings.warn('in exec')")
+                    warnings.warn('too far', stacklevel=50)
+                for x in w:
+                    print(x.filename, x.lineno, x.category.__name__, x.message)
+                """);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                <string> 5 DeprecationWarning module 'sre_compile' is deprecated
+                <string> 8 UserWarning two
+                <string> 9 UserWarning one
+                <string> 1 UserWarning in exec
+                sys 0 UserWarning too far
+                """);
+    }
+
+    @Test
     void jsonNumbersDecodeExactlyAndHooksAndErrorsStay() {
         ExecutionResult r = SharedCordon.run("""
                 import json, decimal, math
