@@ -80,7 +80,7 @@ class OpenApiTest {
         SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(document.toString());
         assertThat(parsed.getMessages()).isEmpty();
         assertThat(parsed.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
-        assertThat(parsed.getOpenAPI().getPaths()).containsOnlyKeys("/v1/run", "/v1/health", "/v1/openapi.json", "/metrics");
+        assertThat(parsed.getOpenAPI().getPaths()).containsOnlyKeys("/v1/run", "/v1/health", "/v1/ready", "/v1/openapi.json", "/metrics");
     }
 
     @Test
@@ -109,6 +109,8 @@ class OpenApiTest {
         checked.add(check("POST", "/v1/run", auth, "text/plain", "print(1)", 415));
         checked.add(check("GET", "/v1/health", null, null, null, 200));
         checked.add(check("POST", "/v1/health", null, "application/json", "{}", 405));
+        checked.add(check("GET", "/v1/ready", null, null, null, 200));
+        checked.add(check("PUT", "/v1/ready", null, "application/json", "{}", 405));
         checked.add(check("GET", "/v1/openapi.json", null, null, null, 200));
         checked.add(check("GET", "/metrics", null, null, null, 200));
         checked.add(check("DELETE", "/metrics", null, null, null, 405));
@@ -116,7 +118,7 @@ class OpenApiTest {
         HttpResponse<String> missing = send("GET", "/v2/nothing", null, null, null);
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(errors("#/components/schemas/Error", JSON.readTree(missing.body()))).isEmpty();
-        assertThat(checked).hasSize(22).doesNotContainNull();
+        assertThat(checked).hasSize(24).doesNotContainNull();
         // And the schemas refuse what the service must never answer.
         assertThat(errors("#/components/schemas/Result", JSON.readTree("{\"status\": \"FINE\"}"))).isNotEmpty();
         assertThat(errors("#/components/schemas/Error", JSON.readTree("{\"error\": {\"code\": \"oops\", \"message\": \"\"}}")))

@@ -74,6 +74,23 @@ final class ServeProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * Sends SIGTERM, as an operator's {@code kill} or a cluster's pod shutdown does; through the process's handle,
+     * because {@link Process#destroy()} also closes its output here, and what it prints while it stops is lost.
+     */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** Waits for the server to end and its output to be read; its exit status, or null if it still runs after {@code seconds}. */
+    Integer awaitExit(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            return null;
+        }
+        reader.join(5_000);   // its last lines read
+        return process.exitValue();
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();

@@ -42,9 +42,24 @@ final class ServeCommand implements Callable<Integer> {
             throw new UncheckedIOException("cannot listen on " + c.bind() + ":" + c.port() + ": " + e.getMessage(), e);
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (or Ctrl-C): ready goes false and new runs get 503 while the runs in flight finish within their
+        // limits; then the server stops. A load balancer takes the node out at its next health check.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
+            try {
+                System.out.println("cordon serve: draining (runs in flight finish, new ones get 503)");
+                System.out.flush();
+                if (!server.drain(server.longestRun())) {
+                    System.out.println("cordon serve: runs still in flight after " + server.longestRun().toSeconds()
+                            + " s; stopping anyway");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                server.close();
+                System.out.println("cordon serve: stopped");
+                System.out.flush();
+                stopped.countDown();
+            }
         }, "cordon-serve-shutdown"));
         System.out.println("cordon serve: listening on " + server.uri() + " (" + c.clients().size()
                 + " clients, backends " + c.backends() + ")");

@@ -32,14 +32,17 @@ import java.util.concurrent.Semaphore;
  * <ul>
  *   <li>{@code POST /v1/run} with {@code Authorization: Bearer <key>}: a {@link RunRequest}; answers 200
  *       with the result in the form of {@code cordon run --json}, whatever the code did;</li>
- *   <li>{@code GET /v1/health}: whether the service is up, and how busy;</li>
+ *   <li>{@code GET /v1/health}: whether the service is up (alive), and how busy;</li>
+ *   <li>{@code GET /v1/ready}: whether it takes runs now: 200, or 503 while its worker processes are not up or
+ *       once it is draining;</li>
  *   <li>{@code GET /v1/openapi.json}: the OpenAPI 3.1 document of all of this;</li>
  *   <li>{@code GET /metrics}: Prometheus text: requests by outcome, runs by client and status, run times.</li>
  * </ul>
  * Refusals are JSON {@code {"error": {"code": ..., "message": ...}}}: 400 malformed, 401 no or unknown
  * key, 403 beyond the key's authority, 404, 405, 413 too large, 429 overloaded (with Retry-After). A
  * refused request runs nothing. Overload is answered at once: a request finding every run slot and
- * queue place taken gets 429 instead of waiting.
+ * queue place taken gets 429 instead of waiting. {@link #drain} (the CLI calls it on SIGTERM) stops taking runs
+ * (503 {@code draining}, and ready is false) and waits for those in flight to end within their limits.
  */
 public final class CodeServer implements AutoCloseable {
 
@@ -54,6 +57,8 @@ public final class CodeServer implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService timer =
             Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("cordon-serve-timer").unstarted(r));
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final int runPlaces;
+    private volatile boolean draining;
 
     private CodeServer(ServeConfig config) throws IOException {
         this.config = config;
@@ -65,7 +70,8 @@ public final class CodeServer implements AutoCloseable {
             cordons.put(name, config.newCordon(name));
         }
         // Run slots and queue places; a request takes one only once its body is in and parses.
-        this.inFlight = new Semaphore(config.maxConcurrentRuns() + config.maxQueuedRuns());
+        this.runPlaces = config.maxConcurrentRuns() + config.maxQueuedRuns();
+        this.inFlight = new Semaphore(runPlaces);
         config.clients().values().forEach(c -> {
             Semaphore open = new Semaphore(c.maxConcurrentRequests());
             perClient.put(c.name(), open);
@@ -124,7 +130,7 @@ public final class CodeServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String endpoint = switch (path) {
-            case "/v1/run", "/v1/health", "/v1/openapi.json", "/metrics" -> path;
+            case "/v1/run", "/v1/health", "/v1/ready", "/v1/openapi.json", "/metrics" -> path;
             default -> "other";
         };
         int status;
@@ -132,10 +138,11 @@ public final class CodeServer implements AutoCloseable {
             status = switch (path) {
                 case "/v1/run" -> run(ex);
                 case "/v1/health" -> health(ex);
+                case "/v1/ready" -> ready(ex);
                 case "/metrics" -> metrics(ex);
                 case "/v1/openapi.json" -> openapi(ex);
                 default -> throw new ApiError(404, "not_found", "no such endpoint: " + path
-                        + " (there are POST /v1/run, GET /v1/health, GET /v1/openapi.json and GET /metrics)");
+                        + " (there are POST /v1/run, GET /v1/health, GET /v1/ready, GET /v1/openapi.json and GET /metrics)");
             };
         } catch (ApiError e) {
             status = e.status;
@@ -166,6 +173,11 @@ public final class CodeServer implements AutoCloseable {
         try {
             byte[] body = readBody(ex);
             RunRequest request = RunRequest.parse(body, client, config);
+            if (draining) {
+                ex.getResponseHeaders().set("Connection", "close");
+                throw new ApiError(503, "draining", "this server is shutting down and takes no new runs; send the"
+                        + " request again (to another node behind the same address)");
+            }
             if (!inFlight.tryAcquire()) {
                 throw overloaded("every run slot and queue place is taken");
             }
@@ -193,6 +205,7 @@ public final class CodeServer implements AutoCloseable {
         requireMethod(ex, "GET");
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("status", "ok");
+        o.put("draining", draining);
         o.set("backends", Json.MAPPER.valueToTree(config.backends()));
         o.put("isolation", config.isolation().text());
         o.put("workersReady", cordons.values().stream().mapToInt(Cordon::preparedContextsReady).sum());
@@ -201,6 +214,59 @@ public final class CodeServer implements AutoCloseable {
         o.put("abandonedGuestThreads", cordons.values().stream().mapToInt(Cordon::abandonedGuestThreads).sum());
         send(ex, 200, "application/json; charset=utf-8", o.toString());
         return 200;
+    }
+
+    /**
+     * {@code GET /v1/ready}: 200 when a run sent now would be taken: not draining, and with worker isolation at
+     * least one worker up; else 503 with the reason. A load balancer's health check: a node that is not ready gets
+     * no traffic, one that is alive but not ready is not restarted for it.
+     */
+    private int ready(HttpExchange ex) throws IOException {
+        requireMethod(ex, "GET");
+        int workers = cordons.values().stream().mapToInt(Cordon::preparedContextsReady).sum();
+        String why = draining ? "draining: the server is shutting down"
+                : config.isolation() == dev.cordon.Isolation.PROCESS && workers == 0 ? "no worker process is up yet"
+                : null;
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("ready", why == null);
+        if (why != null) {
+            o.put("reason", why);
+        }
+        o.put("runPlacesFree", inFlight.availablePermits());
+        o.put("workersReady", workers);
+        int status = why == null ? 200 : 503;
+        send(ex, status, "application/json; charset=utf-8", o.toString());
+        return status;
+    }
+
+    /**
+     * Stops taking runs (they are answered 503 {@code draining}, and {@code /v1/ready} says so) and waits until
+     * the runs in flight have their answers or {@code patience} passed; the server keeps listening meanwhile.
+     *
+     * @return whether every run in flight ended in time
+     */
+    public boolean drain(java.time.Duration patience) throws InterruptedException {
+        draining = true;
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (inFlight.availablePermits() < runPlaces) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            // Acquiring every place proves the runs are over; none is taken by anyone else while draining.
+            if (inFlight.tryAcquire(runPlaces, Math.min(left, 50_000_000L), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                inFlight.release(runPlaces);
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** How long a drain may wait: the longest run any client may ask for, and a margin for its answer. */
+    public java.time.Duration longestRun() {
+        return config.clients().values().stream().map(c -> c.limits().wallTime())
+                .max(java.util.Comparator.naturalOrder()).orElse(java.time.Duration.ZERO)
+                .plusSeconds(5);
     }
 
     /** {@code GET /v1/openapi.json}: the OpenAPI 3.1 document of every route, body, status and error code. */
