@@ -157,6 +157,11 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
      * @throws IllegalArgumentException saying what is wrong
      */
     public static ServeConfig parse(String json, Path base) {
+        return parse(json, base, System.getenv());
+    }
+
+    /** As {@link #parse(String, Path)}, with the environment that {@code keyEnv} names are looked up in. */
+    static ServeConfig parse(String json, Path base, Map<String, String> env) {
         File f;
         try {
             f = READER.readValue(json);
@@ -168,7 +173,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
         if (f == null) {
             throw new IllegalArgumentException("the configuration is empty");
         }
-        return f.check(base);
+        return f.check(base, env);
     }
 
     private static final ObjectReader READER = Json.MAPPER.readerFor(File.class)
@@ -200,7 +205,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             }
         }
 
-        ServeConfig check(Path base) {
+        ServeConfig check(Path base, Map<String, String> env) {
             int p = port == null ? 8765 : port;
             if (p < 0 || p > 65535) {
                 throw new IllegalArgumentException("port " + p + " is not a TCP port");
@@ -244,7 +249,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
             Set<String> hashes = new LinkedHashSet<>();
             int perClient = Math.max(1, (concurrent + Math.max(0, queued)) / 2);
             clients.forEach((name, c) -> {
-                Client client = c.check(name, ms.keySet(), ss.keySet(), perClient);
+                Client client = c.check(name, ms.keySet(), ss.keySet(), perClient, base, env);
                 if (client.keySha256() != null && !hashes.add(client.keySha256())) {
                     throw new IllegalArgumentException("client " + name + " has the same key as another client");
                 }
@@ -311,14 +316,40 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
         }
     }
 
-    private record ClientFile(String key, String keySha256, String principal, List<String> grants,
-                              LimitsFile limits, Integer maxConcurrentRequests) {
+    private record ClientFile(String key, String keySha256, String keyEnv, String keyFile, String principal,
+                              List<String> grants, LimitsFile limits, Integer maxConcurrentRequests) {
 
-        Client check(String name, Set<String> mountPoints, Set<String> serviceNames, int defaultConcurrent) {
-            String where = "client " + name + ": ";
-            if (key != null && keySha256 != null) {
-                throw new IllegalArgumentException(where + "give one of key and keySha256, not both");
+        /**
+         * The key from where the configuration says: itself, an environment variable ({@code keyEnv}) or a file
+         * ({@code keyFile}, such as a mounted Kubernetes Secret; its text without surrounding blanks), so that the
+         * configuration need not hold it.
+         */
+        private String key(String where, Path base, Map<String, String> env) {
+            long given = java.util.stream.Stream.of(key, keySha256, keyEnv, keyFile).filter(java.util.Objects::nonNull).count();
+            if (given > 1) {
+                throw new IllegalArgumentException(where + "give one of key, keySha256, keyEnv and keyFile, not several");
             }
+            if (keyEnv != null) {
+                String value = env.get(keyEnv);
+                if (value == null || value.isBlank()) {
+                    throw new IllegalArgumentException(where + "keyEnv " + keyEnv + ": no such environment variable");
+                }
+                return value.strip();
+            }
+            if (keyFile != null) {
+                try {
+                    return Files.readString(base.resolve(keyFile), StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(where + "keyFile " + keyFile + " cannot be read: " + e.getMessage(), e);
+                }
+            }
+            return key;
+        }
+
+        Client check(String name, Set<String> mountPoints, Set<String> serviceNames, int defaultConcurrent, Path base,
+                     Map<String, String> env) {
+            String where = "client " + name + ": ";
+            String key = key(where, base, env);
             String hash;
             if (key == null && keySha256 == null) {
                 hash = null;   // usable by cordon mcp only, where whoever starts the process is the client

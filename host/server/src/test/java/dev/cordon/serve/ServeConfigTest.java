@@ -74,7 +74,7 @@ class ServeConfigTest {
             {"clients": {CLIENT}, "preparedContexts": -1}                      | preparedContexts at least 0
             {"clients": {}}                                                    | no clients
             {}                                                                 | no clients
-            {"clients": {"c": {"key": "0123456789abcdef", "keySha256": "x", "principal": "p"}}}       | client c: give one of key and keySha256, not both
+            {"clients": {"c": {"key": "0123456789abcdef", "keySha256": "x", "principal": "p"}}}       | client c: give one of key, keySha256, keyEnv and keyFile, not several
             {"clients": {CLIENT}, "mcp": {"client": "d"}}                      | mcp: client d is not one of the clients [c]
             {"clients": {CLIENT}, "mcp": {"sessions": {"Bad-Name": {}}}}       | mcp: session name Bad-Name must be
             {"clients": {CLIENT}, "mcp": {"sessions": {"run_python": {}}}}     | mcp: run_python is the tool every configuration has
@@ -94,6 +94,26 @@ class ServeConfigTest {
     void aBadConfigurationIsRefusedSayingWhatIsWrong(String json, String message) {
         assertThatThrownBy(() -> ServeConfig.parse(json.replace("CLIENT", CLIENT), BASE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void aKeyComesFromAnEnvironmentVariableOrAFileSuchAsAMountedSecret(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("app-key"), "file-key-0123456789abcdef\n");
+        ServeConfig c = ServeConfig.parse("""
+                {"clients": {"a": {"keyEnv": "APP_KEY", "principal": "a"}, "b": {"keyFile": "app-key", "principal": "b"}}}
+                """, dir, java.util.Map.of("APP_KEY", "env-key-0123456789abcdef"));
+        assertThat(c.clients().get("a").keySha256()).isEqualTo(ServeConfig.sha256("env-key-0123456789abcdef"));
+        assertThat(c.clients().get("b").keySha256()).isEqualTo(ServeConfig.sha256("file-key-0123456789abcdef"));
+        assertThatThrownBy(() -> ServeConfig.parse("{\"clients\": {\"a\": {\"keyEnv\": \"NOPE\", \"principal\": \"a\"}}}",
+                dir, java.util.Map.of())).hasMessageContaining("client a: keyEnv NOPE: no such environment variable");
+        assertThatThrownBy(() -> ServeConfig.parse("{\"clients\": {\"a\": {\"keyFile\": \"missing\", \"principal\": \"a\"}}}",
+                dir, java.util.Map.of())).hasMessageContaining("client a: keyFile missing cannot be read");
+        assertThatThrownBy(() -> ServeConfig.parse("{\"clients\": {\"a\": {\"keyEnv\": \"K\", \"principal\": \"a\"}}}",
+                dir, java.util.Map.of("K", "short"))).hasMessageContaining("at least 16 characters");
+        assertThatThrownBy(() -> ServeConfig.parse("{\"clients\": {\"a\": {\"keyEnv\": \"K\", \"keyFile\": \"app-key\","
+                + " \"principal\": \"a\"}}}", dir, java.util.Map.of("K", "env-key-0123456789abcdef")))
+                .hasMessageContaining("not several");
     }
 
     @Test
