@@ -115,13 +115,22 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                 .dataDir(dataDir)
                 .maxConcurrentRuns(maxConcurrentRuns).maxQueuedRuns(maxQueuedRuns)
                 .preparedContexts(preparedContexts);
-        long largest = clients.values().stream().mapToLong(c -> c.limits().memoryBytes()).max()
-                .orElse(Limits.DEFAULT.memoryBytes());
-        b.workerHeap(Math.min(largest, 8L << 30) + (384L << 20));
+        b.workerHeap(workerHeap());
         mounts.forEach((point, dir) -> b.mount(point, dir, dev.cordon.capabilities.Access.READ_ONLY));
         services.forEach((name, spec) -> b.service(name,
                 dev.cordon.capabilities.services.ServiceSpecs.parse(spec, writable.contains(name))));
         return b.build();
+    }
+
+    /**
+     * Each worker process's heap with worker isolation: the largest memory limit any client may ask for (at most
+     * 8 GB) and 384 MB for GraalPy itself. A deployment's memory is {@code maxConcurrentRuns + 1} of these, each
+     * with its JVM's own overhead, and the server's heap.
+     */
+    public long workerHeap() {
+        long largest = clients.values().stream().mapToLong(c -> c.limits().memoryBytes()).max()
+                .orElse(Limits.DEFAULT.memoryBytes());
+        return Math.min(largest, 8L << 30) + (384L << 20);
     }
 
     /** This configuration listening on another address and port. */
@@ -161,7 +170,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     }
 
     /** As {@link #parse(String, Path)}, with the environment that {@code keyEnv} names are looked up in. */
-    static ServeConfig parse(String json, Path base, Map<String, String> env) {
+    public static ServeConfig parse(String json, Path base, Map<String, String> env) {
         File f;
         try {
             f = READER.readValue(json);
