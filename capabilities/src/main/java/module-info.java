@@ -8,6 +8,7 @@ module dev.cordon.capabilities {
     requires transitive com.fasterxml.jackson.databind;
     requires java.net.http;
     requires com.github.benmanes.caffeine;
+    requires xmemcached;
     requires static org.xerial.sqlitejdbc;
 
     exports dev.cordon.capabilities;

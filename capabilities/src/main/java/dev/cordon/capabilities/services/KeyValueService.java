@@ -98,7 +98,11 @@ public final class KeyValueService implements Service {
                     if (!(old.value() instanceof Integer || old.value() instanceof Long)) {
                         throw GatewayException.invalid("incr() on a value that is not an integer");
                     }
-                    return new Entry(Math.addExact(((Number) old.value()).longValue(), delta), old.ttlNanos());
+                    try {
+                        return new Entry(Math.addExact(((Number) old.value()).longValue(), delta), old.ttlNanos());
+                    } catch (ArithmeticException e) {
+                        throw GatewayException.invalid("incr() past a 64-bit integer");
+                    }
                 });
                 yield updated.value();
             }

@@ -5,7 +5,7 @@ import dev.cordon.capabilities.gateway.Service;
 /**
  * Built-in services named by one string, as the command line ({@code --service NAME=SPEC}) and the
  * configuration of {@code cordon serve} write them: {@code jdbc:URL}, {@code kv}, {@code kv:shared},
- * {@code http:PREFIX}.
+ * {@code memcached:HOST:PORT}, {@code http:PREFIX}.
  */
 public final class ServiceSpecs {
 
@@ -23,10 +23,13 @@ public final class ServiceSpecs {
         if (spec.equals("kv:shared")) {
             return KeyValueService.builder().shared(true).build();
         }
+        if (spec.startsWith("memcached:")) {
+            return MemcachedService.at(spec.substring("memcached:".length())).build();
+        }
         if (spec.startsWith("http:")) {
             return HttpService.under(spec.substring("http:".length())).build();
         }
         throw new IllegalArgumentException("unknown service spec " + spec
-                + ": use jdbc:URL, kv, kv:shared or http:PREFIX");
+                + ": use jdbc:URL, kv, kv:shared, memcached:HOST:PORT or http:PREFIX");
     }
 }
