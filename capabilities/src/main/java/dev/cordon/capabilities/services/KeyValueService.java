@@ -110,7 +110,8 @@ public final class KeyValueService implements Service {
         };
     }
 
-    private static String key(Arguments a) {
+    /** The guest's key, checked as every key-value service checks it. */
+    static String key(Arguments a) {
         String key = a.string(0);
         if (key.isEmpty() || key.length() > MAX_KEY) {
             throw GatewayException.invalid("a key is 1 to " + MAX_KEY + " characters");
@@ -118,12 +119,17 @@ public final class KeyValueService implements Service {
         return key;
     }
 
+    /** Refuses a time to live that is not positive ({@code Long.MIN_VALUE} stands for None). */
+    static void checkTtl(long seconds) {
+        if (seconds != Long.MIN_VALUE && seconds <= 0) {
+            throw GatewayException.invalid("ttl_seconds must be positive (or None)");
+        }
+    }
+
     private static long ttl(long seconds) {
+        checkTtl(seconds);
         if (seconds == Long.MIN_VALUE) {
             return NO_EXPIRY;
-        }
-        if (seconds <= 0) {
-            throw GatewayException.invalid("ttl_seconds must be positive (or None)");
         }
         return seconds >= Long.MAX_VALUE / 1_000_000_000L ? NO_EXPIRY : seconds * 1_000_000_000L;
     }

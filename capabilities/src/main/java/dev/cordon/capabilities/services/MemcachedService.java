@@ -36,7 +36,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class MemcachedService implements Service, AutoCloseable {
 
-    private static final int MAX_KEY = 250;
     private static final int CAS_ATTEMPTS = 64;
     /** memcached reads an expiry beyond 30 days as an absolute Unix time. */
     private static final long RELATIVE_LIMIT = 30L * 24 * 3600;
@@ -144,10 +143,7 @@ public final class MemcachedService implements Service, AutoCloseable {
 
     /** The memcached key of a guest's key: a fixed-length digest of its namespace and key. */
     private static String key(String namespace, Arguments a) {
-        String key = a.string(0);
-        if (key.isEmpty() || key.length() > MAX_KEY) {
-            throw GatewayException.invalid("a key is 1 to " + MAX_KEY + " characters");
-        }
+        String key = KeyValueService.key(a);
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(namespace.getBytes(StandardCharsets.UTF_8));
@@ -183,11 +179,9 @@ public final class MemcachedService implements Service, AutoCloseable {
 
     /** The Unix second an entry set now with a time to live of {@code seconds} expires, or 0 for never. */
     private long expiry(long seconds) {
+        KeyValueService.checkTtl(seconds);
         if (seconds == Long.MIN_VALUE) {
             return 0;
-        }
-        if (seconds <= 0) {
-            throw GatewayException.invalid("ttl_seconds must be positive (or None)");
         }
         long now = clock.instant().getEpochSecond();
         return seconds >= Integer.MAX_VALUE - now ? 0 : now + seconds;
