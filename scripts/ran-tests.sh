@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Succeeds when a surefire report shows that its tests really ran: the report exists, its suite counted at
-# least one test, and none was skipped, failed or in error. Used by .ci/run for the browser and memcached tests,
-# which skip themselves without Chromium or memcached.
+# least one test, and none was skipped, failed or in error. Used by .ci/run for the browser, memcached and PostgreSQL tests,
+# which skip themselves without Chromium, memcached or PostgreSQL.
 #   scripts/ran-tests.sh tests/target/surefire-reports/TEST-....xml
 set -euo pipefail
 report=${1:?usage: ran-tests.sh SUREFIRE_REPORT.xml}

@@ -81,6 +81,11 @@ public final class SqlService implements Service {
             throw new IllegalStateException("a jdbc:sqlite: service needs the SQLite JDBC driver"
                     + " (org.xerial:sqlite-jdbc) among the application's dependencies", e);
         }
+        if (!writable && b.url.startsWith("jdbc:postgresql:")) {
+            // PgJDBC ignores setReadOnly while auto-commit is on unless told otherwise: a read-only service's
+            // "WITH gone AS (DELETE ... RETURNING *) SELECT ..." deleted the rows (PostgresServiceTest).
+            properties.setProperty("readOnlyMode", "always");
+        }
         if (b.user != null) {
             properties.setProperty("user", b.user);
         }
@@ -168,6 +173,10 @@ public final class SqlService implements Service {
                 throw refusal(e);
             } finally {
                 cancel.cancel(false);
+                if (!writable) {
+                    // Whatever a read-only service's statement did, none of it is kept, on any driver.
+                    connection.rollback();
+                }
             }
         }
     }
@@ -193,6 +202,9 @@ public final class SqlService implements Service {
                 SqliteHardening.limit(c, maxValueBytes);
             }
             c.setReadOnly(!writable);
+            if (!writable) {
+                c.setAutoCommit(false);   // each statement in a transaction that run() rolls back
+            }
             return c;
         } catch (SQLException e) {
             try {
@@ -205,7 +217,8 @@ public final class SqlService implements Service {
     }
 
     private static GatewayException refusal(SQLException e) {
-        String message = String.valueOf(e.getMessage());
+        // The first line: the error itself (PostgreSQL adds its position and hints on lines of their own).
+        String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
         if (message.contains("READONLY") || message.contains("read-only") || message.contains("readonly")) {
             return GatewayException.permission("this database is read-only");
         }
