@@ -185,6 +185,27 @@ class TmpFileSystemTest {
     }
 
     @Test
+    void anExclusiveCreateOfWhatExistsIsFileExistsErrorEvenForADirectory() {
+        // As on Linux (and as tempfile.mkstemp relies on to retry another name): EEXIST comes before EISDIR.
+        ExecutionResult r = run("excl", """
+                import os
+                os.makedirs('/tmp/excl/d', exist_ok=True)
+                open('/tmp/excl/f', 'w').close()
+                for p in ['/tmp/excl/d', '/tmp/excl/f']:
+                    try:
+                        os.open(p, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+                    except OSError as e:
+                        print(type(e).__name__)
+                import tempfile
+                fd, name = tempfile.mkstemp(dir='/tmp/excl')
+                os.close(fd)
+                print(os.path.isfile(name))
+                """, "fs.tmp");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("FileExistsError\nFileExistsError\nTrue\n");
+    }
+
+    @Test
     void eachUserHasAPrivateTmpEvenWithLookalikeNames() {
         String write = "import cordon\nwith open('/tmp/profile', 'w') as f: f.write(cordon.params['me'])";
         String read = "import os\nprint(sorted(os.listdir('/tmp')), open('/tmp/profile').read() if os.path.exists('/tmp/profile') else None)";

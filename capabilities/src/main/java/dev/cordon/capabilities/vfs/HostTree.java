@@ -157,15 +157,16 @@ public final class HostTree implements FileTree {
             if (a.isSymbolicLink()) {
                 throw new FileSystemLoopException(path.toString());
             }
+            if (options.contains(StandardOpenOption.CREATE_NEW)) {
+                // O_CREAT|O_EXCL: whatever is there, a file or a directory, it exists (EEXIST before EISDIR).
+                throw new FileAlreadyExistsException(path.toString());
+            }
             if (a.isDirectory()) {
                 if (mutates) {
                     throw new FileSystemException(path.toString(), null, "Is a directory");
                 }
                 // Python opens directories read-only for os.open(dir, O_RDONLY); hand it an empty channel.
                 return new ByteArrayChannel(new byte[0]);
-            }
-            if (options.contains(StandardOpenOption.CREATE_NEW)) {
-                throw new FileAlreadyExistsException(path.toString());
             }
             if (writable()) {
                 checkOwnerMay(a, options, path);
