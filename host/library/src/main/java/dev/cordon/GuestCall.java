@@ -219,7 +219,6 @@ final class GuestCall {
         return Math.min(limits.memoryBytes(), Runtime.getRuntime().maxMemory() / 8);
     }
 
-    /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
     /**
      * Interrupts the guest thread while it opens the call's sandbox (waits for a worker process), and never
      * after: a limit trips on the watchdog's thread at any moment, and an interrupt delivered late, once the
@@ -246,6 +245,7 @@ final class GuestCall {
         }
     }
 
+    /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
     private Outcome monitored(Supplier<Outcome> guest) {
         monitor.begin();
         runner.started(this);

@@ -139,7 +139,7 @@ class KubernetesManifestsTest {
         ServeConfig config = config();
         long longest = config.clients().values().stream().mapToLong(c -> c.limits().wallTime().toSeconds()).max()
                 .orElseThrow();
-        // The drain waits for the longest run and 5 s more (CodeServer.longestRun).
+        // The drain waits for the longest run and 5 s more (CodeServer.drainPatience).
         assertThat(pod().getTerminationGracePeriodSeconds()).isGreaterThan(longest + 5);
     }
 

@@ -48,8 +48,8 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 System.out.println("cordon serve: draining (runs in flight finish, new ones get 503)");
                 System.out.flush();
-                if (!server.drain(server.longestRun())) {
-                    System.out.println("cordon serve: runs still in flight after " + server.longestRun().toSeconds()
+                if (!server.drain(server.drainPatience())) {
+                    System.out.println("cordon serve: runs still in flight after " + server.drainPatience().toSeconds()
                             + " s; stopping anyway");
                 }
             } catch (InterruptedException e) {

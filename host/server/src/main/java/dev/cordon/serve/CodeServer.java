@@ -247,23 +247,16 @@ public final class CodeServer implements AutoCloseable {
      */
     public boolean drain(java.time.Duration patience) throws InterruptedException {
         draining = true;
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (inFlight.availablePermits() < runPlaces) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            // Acquiring every place proves the runs are over; none is taken by anyone else while draining.
-            if (inFlight.tryAcquire(runPlaces, Math.min(left, 50_000_000L), java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                inFlight.release(runPlaces);
-                return true;
-            }
+        // Holding every place proves the runs are over; no new run takes one while draining.
+        if (!inFlight.tryAcquire(runPlaces, patience.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            return false;
         }
+        inFlight.release(runPlaces);
         return true;
     }
 
     /** How long a drain may wait: the longest run any client may ask for, and a margin for its answer. */
-    public java.time.Duration longestRun() {
+    public java.time.Duration drainPatience() {
         return config.clients().values().stream().map(c -> c.limits().wallTime())
                 .max(java.util.Comparator.naturalOrder()).orElse(java.time.Duration.ZERO)
                 .plusSeconds(5);

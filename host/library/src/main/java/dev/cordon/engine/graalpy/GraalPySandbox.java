@@ -15,6 +15,8 @@ import org.graalvm.polyglot.Value;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One sandboxed GraalPy context. It is created for one call (or one session of calls by the same
@@ -23,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class GraalPySandbox implements Sandbox {
 
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("dev.cordon.graalpy");
+    private static final Logger LOG = Logger.getLogger("dev.cordon.graalpy");
 
     private final Context context;
     private final Value describe;
@@ -114,8 +116,8 @@ final class GraalPySandbox implements Sandbox {
             // once cancelled, once with BrokenPipeError (a tenant beside five hostile loops on two cores),
             // causes unknown. A second context is the same call again, so the caller does not see a spurious
             // failure; the first one is logged with GraalPy's own stack, so that its cause can be found.
-            LOG.log(java.util.logging.Level.WARNING, "a context failed to boot (" + e.getMessage() + "); booting another. GraalPy's"
-                    + " stack: " + e.getPolyglotStackTrace(), e);
+            LOG.log(Level.WARNING, "a context failed to boot (" + e.getMessage() + "); booting another. GraalPy's stack: "
+                    + e.getPolyglotStackTrace(), e);
             return new GraalPySandbox(runtime, world, vfs, cwd);
         }
     }
