@@ -45,6 +45,7 @@ def install(bridge):
     _world.apply(world, lambda name: permission_error("process", name, "process control"))
     import posix
     _say_exit_status(bridge, posix)
+    _file_modes(posix)
     # No fork ever happens, so fork hooks (threading registers one on import) have nothing to do.
     if hasattr(posix, "register_at_fork"):
         posix.register_at_fork = lambda **hooks: None
@@ -186,6 +187,37 @@ def _say_exit_status(bridge, posix):
     posix._exit = _exit
     if "os" in sys.modules:
         sys.modules["os"]._exit = _exit
+
+
+def _file_modes(posix):
+    """os.umask returns the mask it replaces, and os.mkdir(path, mode) makes a directory of mode & ~umask, as
+    on Linux. GraalPy's umask returns the new mask (so umask(0) could not read it back) and its mkdir ignores
+    the mode (tempfile.mkdtemp's directory was 0o755, not 0o700); files it creates do get mode & ~umask."""
+    make = posix.mkdir
+    chmod = posix.chmod
+    set_mask = posix.umask
+    current = [0o022]   # GraalPy's, as a process's usual
+
+    def umask(mask):
+        set_mask(mask)
+        previous = current[0]
+        current[0] = mask & 0o777
+        return previous
+
+    def mkdir(path, mode=0o777, *, dir_fd=None):
+        if dir_fd is not None:
+            return make(path, mode, dir_fd=dir_fd)
+        make(path, mode)
+        bits = mode & ~current[0] & 0o7777
+        if bits != 0o755:   # the mode GraalPy gave it
+            chmod(path, bits)
+
+    for f, original in ((umask, set_mask), (mkdir, make)):
+        f.__module__ = "posix"
+        f.__doc__ = original.__doc__
+        setattr(posix, f.__name__, f)
+        if "os" in sys.modules:
+            setattr(sys.modules["os"], f.__name__, f)
 
 
 # GraalPy's modules that are native code (C extensions in its home, or Java modules that call C through its

@@ -206,6 +206,35 @@ class TmpFileSystemTest {
     }
 
     @Test
+    void aNewFileOrDirectoryGetsTheModeAskedForLessTheUmaskAndKeepsIt() {
+        // As on Linux: tempfile's files are 0o600 and its directories 0o700; umask returns the mask it replaces.
+        ExecutionResult r = run("modes", """
+                import os, shutil, tempfile
+                shutil.rmtree('/tmp/modes', ignore_errors=True)
+                os.mkdir('/tmp/modes')
+                def mode(p):
+                    return oct(os.stat(p).st_mode & 0o7777)
+                os.close(os.open('/tmp/modes/secret', os.O_CREAT | os.O_WRONLY, 0o600))
+                os.close(os.open('/tmp/modes/secret', os.O_CREAT | os.O_WRONLY, 0o666))   # not created: kept
+                fd, name = tempfile.mkstemp(dir='/tmp/modes'); os.close(fd)
+                os.mkdir('/tmp/modes/private', 0o700)
+                print(mode('/tmp/modes'), mode('/tmp/modes/secret'), mode(name), mode('/tmp/modes/private'),
+                      mode(tempfile.mkdtemp(dir='/tmp/modes')))
+                print(oct(os.umask(0o077)), oct(os.umask(0o077)))
+                os.close(os.open('/tmp/modes/masked', os.O_CREAT | os.O_WRONLY, 0o666))
+                os.mkdir('/tmp/modes/masked-dir')
+                print(mode('/tmp/modes/masked'), mode('/tmp/modes/masked-dir'))
+                """, "fs.tmp");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("0o755 0o600 0o600 0o700 0o700\n0o22 0o77\n0o600 0o700\n");
+        ExecutionResult next = run("modes", """
+                import os
+                print(oct(os.umask(0o022)), oct(os.stat('/tmp/modes/secret').st_mode & 0o777))
+                """, "fs.tmp");
+        assertThat(next.stdout()).as("a new run has the usual umask; the file keeps its mode").isEqualTo("0o22 0o600\n");
+    }
+
+    @Test
     void eachUserHasAPrivateTmpEvenWithLookalikeNames() {
         String write = "import cordon\nwith open('/tmp/profile', 'w') as f: f.write(cordon.params['me'])";
         String read = "import os\nprint(sorted(os.listdir('/tmp')), open('/tmp/profile').read() if os.path.exists('/tmp/profile') else None)";

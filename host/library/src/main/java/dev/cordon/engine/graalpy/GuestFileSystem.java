@@ -18,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.CopyOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
@@ -124,7 +125,44 @@ final class GuestFileSystem implements FileSystem {
     @Override
     public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options,
                                               FileAttribute<?>... attrs) throws IOException {
-        return vfs.open(virtual(path), options);
+        VirtualPath v = virtual(path);
+        Integer mode = createMode(attrs);
+        boolean creates = mode != null && (options.contains(StandardOpenOption.CREATE_NEW)
+                || options.contains(StandardOpenOption.CREATE) && !exists(v));
+        SeekableByteChannel channel = vfs.open(v, options);
+        if (creates) {
+            // os.open's mode argument (so tempfile.mkstemp's 0o600): kept for a file this open created.
+            try {
+                vfs.setMode(v, mode);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+        return channel;
+    }
+
+    private boolean exists(VirtualPath v) throws IOException {
+        try {
+            vfs.attributes(v, true);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** The permission bits a create asks for, if it names them. */
+    @SuppressWarnings("unchecked")
+    private static Integer createMode(FileAttribute<?>... attrs) {
+        for (FileAttribute<?> a : attrs) {
+            if (a.name().equals("posix:permissions") && a.value() instanceof Set<?> set) {
+                return FileModes.bits((Set<PosixFilePermission>) set);
+            }
+            if (a.name().equals("unix:mode") && a.value() instanceof Integer bits) {
+                return bits & 07777;
+            }
+        }
+        return null;
     }
 
     @Override
