@@ -109,7 +109,7 @@ def install(bridge):
     _json_numbers_in_scanner()
     _warnings_past_cordon_frames()
     from _cordon_graalpy import guard
-    guard.install(bridge.monotonic)
+    guard.install(bridge.monotonic, bridge.sharedModule)
     return Handles(describe=describe, flush_files=_track_open_files(), join_threads=_join_threads,
                    start_call=_call_starter(cordon.__dict__, guard.set_limits), compile_guarded=guard.program,
                    run_compiled=guard.run_marshalled, run_guarded=guard.run)

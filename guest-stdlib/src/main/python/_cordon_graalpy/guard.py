@@ -936,10 +936,34 @@ def check_stopped():
         raise CallStopped("the call's wall time is over")
 
 
-def install(monotonic):
+# Modules up to this size (characters) are asked of the host's shared forms first (SharedModules.java).
+SHARED_MAX = 512 * 1024
+
+
+def _shared_code(shared, source, filename):
+    """The code of a module the host has compiled in a context of its own (which runs no guest code) from the
+    same text under the same name, or None: then this context compiles it itself, and the host makes the shared
+    form for later imports. Only what importlib asks (exec, no flags, dont_inherit, default optimize)."""
+    if _type(filename) is not _str or filename.startswith(_TRUSTED) or _type(source) not in (_str, _bytes):
+        return None
+    if _len(source) > SHARED_MAX:
+        return None
+    text = _as_text(source)
+    if text is None:
+        return None
+    form = shared(filename, text)
+    if form is None:
+        return None
+    form = _str(form)
+    if form[:1] == "t":
+        return _compile(form[1:], filename, "exec", 0, True)
+    return marshal.loads(form[1:].encode("latin-1"))
+
+
+def install(monotonic, shared=None):
     """Puts the checks where rewritten code finds them, and replaces the builtins that would bypass them.
 
-    monotonic: the clock the wall-time checks read.
+    monotonic: the clock the wall-time checks read; shared: the host's shared module forms (_shared_code).
     """
     global _monotonic
     _monotonic = monotonic
@@ -1059,6 +1083,11 @@ def install(monotonic):
     def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **kwargs):
         if flags & ast.PyCF_ONLY_AST:
             return _compile(source, filename, mode, flags, dont_inherit, optimize, **kwargs)
+        if shared is not None and mode == "exec" and flags == 0 and dont_inherit is True and optimize == -1 \
+                and not kwargs:
+            code = _shared_code(shared, source, filename)
+            if code is not None:
+                return code
         return compile_guarded(source, filename, mode, flags, dont_inherit, optimize)
 
     def namespaces(globals, locals):

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +92,8 @@ final class GraalPyRuntime implements AutoCloseable {
     private final GuardFacts guardFacts;
     private final GuardedCode guardedCode;
     private final ProgramSources programSources = new ProgramSources(4L << 20);
+    /** Made with the world of the first context that asks; a compile needs none of it. */
+    private volatile SharedModules sharedModules;
 
     private static GraalPyRuntime shared;
     private static int users;
@@ -289,6 +292,24 @@ final class GraalPyRuntime implements AutoCloseable {
         return guardedCode;
     }
 
+    /**
+     * The shared guarded form of a guest's module ({@link SharedModules#form}), or null; {@code world} is the
+     * asking context's, which the compiler context takes if it is the first.
+     */
+    String sharedModule(String world, String filename, String text) {
+        SharedModules s = sharedModules;
+        if (s == null) {
+            synchronized (this) {
+                s = sharedModules;
+                if (s == null) {
+                    s = new SharedModules(guardedCode, () -> GraalPySandbox.prepare(this, world), Duration.ofSeconds(20));
+                    sharedModules = s;
+                }
+            }
+        }
+        return s.form(filename, text);
+    }
+
     /** The sources of the programs that run as written, shared by every context of this runtime. */
     ProgramSources programSources() {
         return programSources;
@@ -301,6 +322,10 @@ final class GraalPyRuntime implements AutoCloseable {
                 return;
             }
             shared = null;
+        }
+        SharedModules s = sharedModules;
+        if (s != null) {
+            s.close();
         }
         engine.close(true);
     }

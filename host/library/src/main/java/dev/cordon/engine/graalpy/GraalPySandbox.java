@@ -56,7 +56,7 @@ final class GraalPySandbox implements Sandbox {
 
     private GraalPySandbox(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd) {
         this.fileSystem = new GuestFileSystem(vfs, cwd, VirtualPath.of("/tmp"));
-        this.bridge = new GuestBridge(world, fileSystem::virtual);
+        this.bridge = new GuestBridge(world, fileSystem::virtual, (file, text) -> runtime.sharedModule(world, file, text));
         this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot;
         try {
@@ -262,17 +262,28 @@ final class GraalPySandbox implements Sandbox {
         if (own != null) {
             return own;
         }
-        Value fresh = compileGuarded.execute(code, sourceName);
-        GuardedCode.Form form;
-        if (fresh.isString()) {
-            form = new GuardedCode.Form(fresh.asString(), true);
-        } else {
-            byte[] bytes = new byte[(int) fresh.getBufferSize()];
-            fresh.readBuffer(0, bytes, 0, bytes.length);
-            form = new GuardedCode.Form(new String(bytes, StandardCharsets.ISO_8859_1), false);
-        }
+        GuardedCode.Form form = compileForm(code, sourceName);
         (mayShare ? guarded : ownCompiled).put(sourceName, code, form);
         return form;
+    }
+
+    /**
+     * The guarded form of {@code code} as this context's guard makes it; for {@link SharedModules}, whose
+     * compiler context runs no guest code, or for a program about to run here.
+     */
+    GuardedCode.Form compileForm(String code, String sourceName) {
+        Value fresh = compileGuarded.execute(code, sourceName);
+        if (fresh.isString()) {
+            return new GuardedCode.Form(fresh.asString(), true);
+        }
+        byte[] bytes = new byte[(int) fresh.getBufferSize()];
+        fresh.readBuffer(0, bytes, 0, bytes.length);
+        return new GuardedCode.Form(new String(bytes, StandardCharsets.ISO_8859_1), false);
+    }
+
+    /** Whether this context has been closed (or cancelled and closed). */
+    boolean isClosed() {
+        return closed.get();
     }
 
     /**

@@ -19,6 +19,7 @@ public final class GuestBridge {
 
     private final String world;
     private final java.util.function.Supplier<VirtualFileSystem> fileSystem;
+    private final java.util.function.BinaryOperator<String> sharedModules;
     /** The sandbox's SQLite databases, made at the guest's first {@code sqlite3} request. */
     private GuestDatabases databases;
     private volatile java.time.Duration timeLeft = java.time.Duration.ZERO;
@@ -38,9 +39,24 @@ public final class GuestBridge {
      * @param world      the guest's world as {@code cordon/_world.py} reads it
      * @param fileSystem the sandbox's filesystem now, where its SQLite databases' files are
      */
-    GuestBridge(String world, java.util.function.Supplier<VirtualFileSystem> fileSystem) {
+    GuestBridge(String world, java.util.function.Supplier<VirtualFileSystem> fileSystem,
+                java.util.function.BinaryOperator<String> sharedModules) {
         this.world = world;
         this.fileSystem = fileSystem;
+        this.sharedModules = sharedModules;
+    }
+
+    /**
+     * The shared guarded form of a module the guest imports ({@link SharedModules#form}): "t" and text, "m"
+     * and marshalled code, or null, when the guest compiles the module for itself.
+     */
+    @HostAccess.Export
+    public String sharedModule(String filename, String text) {
+        try {
+            return sharedModules.apply(filename, text);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
