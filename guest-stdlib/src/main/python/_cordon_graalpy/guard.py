@@ -941,9 +941,10 @@ SHARED_MAX = 512 * 1024
 
 
 def _shared_code(shared, source, filename):
-    """The code of a module the host has compiled in a context of its own (which runs no guest code) from the
-    same text under the same name, or None: then this context compiles it itself, and the host makes the shared
-    form for later imports. Only what importlib asks (exec, no flags, dont_inherit, default optimize)."""
+    """The code of a module as the host's compiler context (which runs no guest code) compiles it, shared by every
+    context that imports the same text under the same name; or None (the compiler context is busy or not booted
+    yet), and this context compiles it itself. Only what importlib asks (exec, no flags, dont_inherit, default
+    optimize)."""
     if _type(filename) is not _str or filename.startswith(_TRUSTED) or _type(source) not in (_str, _bytes):
         return None
     if _len(source) > SHARED_MAX:

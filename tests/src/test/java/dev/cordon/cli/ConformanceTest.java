@@ -57,6 +57,23 @@ class ConformanceTest {
     }
 
     @Test
+    void aFinishedRunTellsHowLongLoadingTheModuleTookAndResumedRunsAddUp() {
+        String done = "@@CONFORMANCE@@ {\"module\": \"test_x\", \"seconds\": 4.0, \"load_seconds\": 1.25,"
+                + " \"outcomes\": {\"test.test_x.A.test_one\": \"pass\"}}\n";
+        ConformanceCommand.Run run = ConformanceCommand.parse(done, null);
+        assertThat(run.seconds()).isEqualTo(4.0);
+        assertThat(run.loadSeconds()).isEqualTo(1.25);
+        // A module that did not load has no loading time of its own (null in the driver's result).
+        assertThat(ConformanceCommand.parse(done.replace("1.25", "null"), null).loadSeconds()).isZero();
+        int[] n = {0};
+        ConformanceCommand.Run resumed = ConformanceCommand.resuming(skip -> n[0]++ == 0
+                ? ConformanceCommand.parse("@@CONFORMANCE-START@@ \"t1\"\n", "ran past PT1M")
+                : ConformanceCommand.parse(done, null));
+        assertThat(resumed.loadSeconds()).isEqualTo(1.25);
+        assertThat(resumed.seconds()).isEqualTo(4.0);
+    }
+
+    @Test
     void aRunThatEndsInsideATestNamesItAndTheModuleResumesAfterIt() {
         String hung = """
                 @@CONFORMANCE-START@@ "test.test_x.A.test_one"

@@ -105,12 +105,15 @@ final class ConformanceCommand implements Callable<Integer> {
         long bothPassed = 0;
         double refSeconds = 0;
         double cordonSeconds = 0;
+        double refLoading = 0;
+        double cordonLoading = 0;
         Isolation mode = isolation != null ? Isolation.parse(isolation)
                 : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
         out.println("CPython tests: " + dir.toAbsolutePath() + "; Cordon in " + mode.text());
         out.println();
-        out.println("| module | tests | reference | Cordon | Cordon's time / reference's |");
-        out.println("| --- | --- | --- | --- | --- |");
+        out.println("| module | tests | reference | Cordon | reference's s (loading) | Cordon's s (loading)"
+                + " | Cordon's time / reference's |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- |");
         Engine engine = Engine.newBuilder("python").option("engine.WarnInterpreterOnly", "false")
                 .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
         // The reference's engine is not closed: a context still closing in the background would hold its close.
@@ -129,7 +132,10 @@ final class ConformanceCommand implements Callable<Integer> {
                 bothPassed += both;
                 refSeconds += ref.seconds;
                 cordonSeconds += box.seconds;
-                out.printf("| %s | %d | %d | %d | %s |%n", module, ref.outcomes.size(), refPass, box.passed(),
+                refLoading += ref.loadSeconds;
+                cordonLoading += box.loadSeconds;
+                out.printf("| %s | %d | %d | %d | %.1f (%.1f) | %.1f (%.1f) | %s |%n", module, ref.outcomes.size(),
+                        refPass, box.passed(), ref.seconds, ref.loadSeconds, box.seconds, box.loadSeconds,
                         ref.seconds > 0 ? String.format("%.2f", box.seconds / ref.seconds) : "-");
                 ref.problems().forEach(p -> problems.add(module + " on the reference: " + p));
                 box.problems().forEach(p -> problems.add(module + " in Cordon: " + p));
@@ -142,9 +148,10 @@ final class ConformanceCommand implements Callable<Integer> {
             }
         }
         out.println();
-        out.printf("Passing on the reference: %d; also in Cordon: %d (%.1f%%). Time: Cordon %.0f s, reference %.0f s"
-                        + " (%.2fx).%n", refPassed, bothPassed, refPassed == 0 ? 100.0 : 100.0 * bothPassed / refPassed,
-                cordonSeconds, refSeconds, refSeconds > 0 ? cordonSeconds / refSeconds : 0);
+        out.printf("Passing on the reference: %d; also in Cordon: %d (%.1f%%). Time: Cordon %.0f s (loading %.0f s),"
+                        + " reference %.0f s (loading %.0f s) (%.2fx).%n", refPassed, bothPassed,
+                refPassed == 0 ? 100.0 : 100.0 * bothPassed / refPassed, cordonSeconds, cordonLoading, refSeconds,
+                refLoading, refSeconds > 0 ? cordonSeconds / refSeconds : 0);
         if (!problems.isEmpty()) {
             out.println();
             out.println("Modules that did not load or did not finish:");
@@ -162,10 +169,10 @@ final class ConformanceCommand implements Callable<Integer> {
      * One side's outcomes for one module: each test's id and "pass", "fail: ...", "error: ..." or "skip: ...";
      * for a run that did not finish, the test it was in when it ended ({@code unfinished}), if it had started one.
      */
-    record Run(Map<String, String> outcomes, double seconds, String problem, String unfinished) {
+    record Run(Map<String, String> outcomes, double seconds, String problem, String unfinished, double loadSeconds) {
 
         Run(Map<String, String> outcomes, double seconds, String problem) {
-            this(outcomes, seconds, problem, null);
+            this(outcomes, seconds, problem, null, 0);
         }
 
         long passed() {
@@ -260,10 +267,12 @@ final class ConformanceCommand implements Callable<Integer> {
         Set<String> skip = new LinkedHashSet<>();
         List<String> problems = new ArrayList<>();
         double seconds = 0;
+        double loading = 0;
         for (int n = 1; ; n++) {
             Run r = side.apply(Set.copyOf(skip));
             outcomes.putAll(r.outcomes());
             seconds += r.seconds();
+            loading += r.loadSeconds();
             if (r.problem() == null) {
                 break;
             }
@@ -279,7 +288,7 @@ final class ConformanceCommand implements Callable<Integer> {
             }
             skip.addAll(outcomes.keySet());
         }
-        return new Run(outcomes, seconds, problems.isEmpty() ? null : String.join("; ", problems));
+        return new Run(outcomes, seconds, problems.isEmpty() ? null : String.join("; ", problems), null, loading);
     }
 
     static Run parse(String stdout, String problem) {
@@ -292,7 +301,8 @@ final class ConformanceCommand implements Callable<Integer> {
             JsonNode node = Json.MAPPER.readTree(line);
             Map<String, String> outcomes = new LinkedHashMap<>();
             node.path("outcomes").properties().forEach(e -> outcomes.put(e.getKey(), e.getValue().asText()));
-            return new Run(outcomes, node.path("seconds").asDouble(), problem);
+            return new Run(outcomes, node.path("seconds").asDouble(), problem, null,
+                    node.path("load_seconds").asDouble());
         } catch (IOException e) {
             return new Run(Map.of(), 0, "unreadable result: " + e.getMessage());
         }
@@ -328,7 +338,7 @@ final class ConformanceCommand implements Callable<Integer> {
         }
         String unfinished = started != null && !outcomes.containsKey(started) ? started : null;
         return new Run(outcomes, seconds, outcomes.isEmpty() ? problem : problem + " (after " + outcomes.size() + " tests)",
-                unfinished);
+                unfinished, 0);
     }
 
     /** The reason {@code id} may fail in Cordon, from an exact line or the longest prefix ending in *. */

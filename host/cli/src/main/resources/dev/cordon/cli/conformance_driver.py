@@ -65,8 +65,10 @@ def leave_out(suite):
 
 
 start = time.monotonic()
+loaded = None
 try:
     suite = unittest.defaultTestLoader.loadTestsFromName("test." + NAME)
+    loaded = time.monotonic() - start
     if SKIP:
         leave_out(suite)
     suite.run(Recorder())
@@ -74,4 +76,4 @@ except BaseException as e:
     outcomes["<load>"] = "error: %s: %s" % (type(e).__name__, str(e)[:300])
 sys.stdout.flush()
 print("\n@@CONFORMANCE@@ " + json.dumps({"module": NAME, "seconds": time.monotonic() - start,
-                                         "outcomes": outcomes}), flush=True)
+                                         "load_seconds": loaded, "outcomes": outcomes}), flush=True)

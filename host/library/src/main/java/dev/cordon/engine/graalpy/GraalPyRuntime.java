@@ -294,9 +294,10 @@ final class GraalPyRuntime implements AutoCloseable {
 
     /**
      * The shared guarded form of a guest's module ({@link SharedModules#form}), or null; {@code world} is the
-     * asking context's, which the compiler context takes if it is the first.
+     * asking context's, which the compiler context takes if it is the first; {@code timeLeft}, the most the
+     * asking call may spend on the compile.
      */
-    String sharedModule(String world, String filename, String text) {
+    String sharedModule(String world, String filename, String text, Duration timeLeft) {
         SharedModules s = sharedModules;
         if (s == null) {
             synchronized (this) {
@@ -307,7 +308,7 @@ final class GraalPyRuntime implements AutoCloseable {
                 }
             }
         }
-        return s.form(filename, text);
+        return s.form(filename, text, timeLeft);
     }
 
     /** The sources of the programs that run as written, shared by every context of this runtime. */

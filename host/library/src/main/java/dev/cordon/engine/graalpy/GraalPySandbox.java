@@ -56,7 +56,8 @@ final class GraalPySandbox implements Sandbox {
 
     private GraalPySandbox(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd) {
         this.fileSystem = new GuestFileSystem(vfs, cwd, VirtualPath.of("/tmp"));
-        this.bridge = new GuestBridge(world, fileSystem::virtual, (file, text) -> runtime.sharedModule(world, file, text));
+        this.bridge = new GuestBridge(world, fileSystem::virtual,
+                (file, text, timeLeft) -> runtime.sharedModule(world, file, text, timeLeft));
         this.context = runtime.newContext(fileSystem, bridge, in, out, err);
         Value boot;
         try {

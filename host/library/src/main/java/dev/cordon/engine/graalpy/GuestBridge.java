@@ -19,7 +19,12 @@ public final class GuestBridge {
 
     private final String world;
     private final java.util.function.Supplier<VirtualFileSystem> fileSystem;
-    private final java.util.function.BinaryOperator<String> sharedModules;
+    private final SharedModuleSource sharedModules;
+
+    /** Where {@link #sharedModule} gets its answer ({@link SharedModules#form}). */
+    interface SharedModuleSource {
+        String form(String filename, String text, java.time.Duration timeLeft);
+    }
     /** The sandbox's SQLite databases, made at the guest's first {@code sqlite3} request. */
     private GuestDatabases databases;
     private volatile java.time.Duration timeLeft = java.time.Duration.ZERO;
@@ -40,7 +45,7 @@ public final class GuestBridge {
      * @param fileSystem the sandbox's filesystem now, where its SQLite databases' files are
      */
     GuestBridge(String world, java.util.function.Supplier<VirtualFileSystem> fileSystem,
-                java.util.function.BinaryOperator<String> sharedModules) {
+                SharedModuleSource sharedModules) {
         this.world = world;
         this.fileSystem = fileSystem;
         this.sharedModules = sharedModules;
@@ -53,7 +58,7 @@ public final class GuestBridge {
     @HostAccess.Export
     public String sharedModule(String filename, String text) {
         try {
-            return sharedModules.apply(filename, text);
+            return sharedModules.form(filename, text, timeLeft);
         } catch (RuntimeException e) {
             return null;
         }

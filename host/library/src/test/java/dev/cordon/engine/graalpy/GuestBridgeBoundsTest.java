@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GuestBridgeBoundsTest {
 
     private static GuestBridge bound(long maxBytes) {
-        GuestBridge bridge = new GuestBridge("{}", () -> null, (file, text) -> null);
+        GuestBridge bridge = new GuestBridge("{}", () -> null, (file, text, timeLeft) -> null);
         bridge.bind(new CallBridge("{}", new ResponseBudget(1 << 20), new AuditTrail(), null), maxBytes, java.time.Duration.ofMinutes(1), 0);
         return bridge;
     }
