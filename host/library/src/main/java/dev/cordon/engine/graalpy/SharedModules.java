@@ -1,5 +1,7 @@
 package dev.cordon.engine.graalpy;
 
+import org.graalvm.polyglot.PolyglotException;
+
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -101,11 +103,15 @@ final class SharedModules implements AutoCloseable {
                 stop.cancel(false);
             }
         } catch (RuntimeException e) {
-            // A source the guard refuses (a syntax error, which the guest's own compile then reports), or a
-            // compile stopped at its time, which closed the compiler context: the next module gets a fresh one.
+            // A source the guard refuses (a syntax error, which the guest's own compile then reports) leaves the
+            // compiler context as it was. Anything else (a compile stopped at its time, which closed the context;
+            // an internal error of the interpreter) ends it: the next module gets a fresh one.
             LOG.log(Level.FINE, "module " + filename + " was not compiled for sharing", e);
+            boolean refused = e instanceof PolyglotException p && p.isGuestException() && !p.isInternalError()
+                    && !p.isCancelled();
             GraalPySandbox c = compiler;
-            if (c != null && c.isClosed()) {
+            if (c != null && (!refused || c.isClosed())) {
+                c.close();
                 compiler = null;
             }
             return null;

@@ -149,6 +149,26 @@ class SharedModulesTest {
         }
     }
 
+    @Test
+    void aModuleThatDoesNotCompileIsTheImportersToReportAndTheCompilerContextStays() throws Exception {
+        String world = GuestWorld.DEFAULT.toText();
+        AtomicInteger compilers = new AtomicInteger();
+        GuardedCode forms = new GuardedCode(1 << 20);
+        Duration plenty = Duration.ofMinutes(1);
+        try (SharedModules shared = new SharedModules(forms, () -> {
+            compilers.incrementAndGet();
+            return GraalPySandbox.prepare(runtime, world);
+        }, Duration.ofSeconds(60))) {
+            shared.form("/opt/lib/a.py", "a = 1", plenty);
+            awaitTrue(shared::ready);
+            assertThat(shared.form("/opt/lib/bad.py", "def f(:\n", plenty)).isNull();
+            assertThat(shared.form("/opt/lib/deep.py", "x = " + "(".repeat(100_000) + ")".repeat(100_000), plenty))
+                    .isNull();
+            assertThat(shared.form("/opt/lib/good.py", "b = [0] * 3", plenty)).startsWith("t");
+            assertThat(compilers).as("syntax errors leave the compiler context as it was").hasValue(1);
+        }
+    }
+
     private static ExecutionResult run(Cordon cordon, String principal, String code) {
         return cordon.run(Execution.builder().principal(principal).grant("fs.read:/opt/lib").code(code).build());
     }
