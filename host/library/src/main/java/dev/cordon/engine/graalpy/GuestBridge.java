@@ -28,6 +28,8 @@ public final class GuestBridge {
     /** The sandbox's SQLite databases, made at the guest's first {@code sqlite3} request. */
     private GuestDatabases databases;
     private volatile java.time.Duration timeLeft = java.time.Duration.ZERO;
+    /** When the call now running was bound, on System.nanoTime's clock. */
+    private volatile long boundAt;
     /** Guest threads the call may run at once beside its own, and those started (or starting) now. */
     private volatile int threadLimit;
     private int threadsPending;
@@ -58,7 +60,8 @@ public final class GuestBridge {
     @HostAccess.Export
     public String sharedModule(String filename, String text) {
         try {
-            return sharedModules.form(filename, text, timeLeft);
+            java.time.Duration left = timeLeft.minusNanos(System.nanoTime() - boundAt);
+            return left.isNegative() || left.isZero() ? null : sharedModules.form(filename, text, left);
         } catch (RuntimeException e) {
             return null;
         }
@@ -75,6 +78,7 @@ public final class GuestBridge {
         this.maxBytes = maxBytes;
         this.exitStatus = null;
         this.timeLeft = timeLeft;
+        this.boundAt = System.nanoTime();
         synchronized (this) {
             if (databases != null) {
                 databases.bind(maxBytes, timeLeft);
