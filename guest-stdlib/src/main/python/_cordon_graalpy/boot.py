@@ -46,6 +46,7 @@ def install(bridge):
     import posix
     _say_exit_status(bridge, posix)
     _file_modes(posix)
+    _blocking_mode(posix)
     # No fork ever happens, so fork hooks (threading registers one on import) have nothing to do.
     if hasattr(posix, "register_at_fork"):
         posix.register_at_fork = lambda **hooks: None
@@ -220,6 +221,26 @@ def _file_modes(posix):
             setattr(sys.modules["os"], f.__name__, f)
 
 
+def _blocking_mode(posix):
+    """os.set_blocking without the internal error GraalPy's raises for every descriptor, which cost the guest its
+    interpreter: every descriptor in the sandbox is blocking, so asking for that is done at once, and asking for
+    non-blocking I/O is an OSError (EOPNOTSUPP) the guest can catch. A bad descriptor is EBADF, as on Linux."""
+    fstat = posix.fstat
+    if not hasattr(posix, "set_blocking"):
+        return
+
+    def set_blocking(fd, blocking, /):
+        fstat(fd)
+        if not blocking:
+            raise OSError(95, "Operation not supported: non-blocking I/O is not available in the sandbox")
+
+    set_blocking.__module__ = "posix"
+    set_blocking.__doc__ = posix.set_blocking.__doc__
+    posix.set_blocking = set_blocking
+    if "os" in sys.modules:
+        sys.modules["os"].set_blocking = set_blocking
+
+
 # GraalPy's modules that are native code (C extensions in its home, or Java modules that call C through its
 # native interface when used), which a sandbox without native access cannot run. Tried anyway, the first
 # fails with an ImportError that names GraalPy's option, every later one with a SystemError, and crypt's
@@ -284,6 +305,31 @@ def _call_starter(cordon_globals, set_limits):
     return start_call
 
 
+class _Unbound(object):
+    """A function that a class does not bind to its instances, as it does not bind a builtin function: CPython's
+    io.open is one, and code keeps it in a class (open = io.open) and calls self.open(path)."""
+    __slots__ = ("__wrapped__",)
+
+    def __init__(self, function):
+        self.__wrapped__ = function
+
+    def __call__(self, *args, **kwargs):
+        return self.__wrapped__(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.__wrapped__, name)
+
+    # What the class itself would answer first (a builtin's are its function's).
+    __module__ = property(lambda self: self.__wrapped__.__module__)
+    __doc__ = property(lambda self: self.__wrapped__.__doc__)
+
+    def __repr__(self):
+        return "<built-in function %s>" % self.__wrapped__.__name__
+
+    def __reduce__(self):
+        return self.__wrapped__.__qualname__
+
+
 def _track_open_files():
     """Wrap open() so that the host can flush, after each call, the files the guest left open.
 
@@ -311,6 +357,9 @@ def _track_open_files():
 
     open.__doc__ = original.__doc__
     open.__module__ = "io"
+    open.__qualname__ = "open"
+    open.__wrapped__ = original
+    open = _Unbound(open)
     # io copies _io.open when it is first imported, so it is not imported here: io, abc and the pure-Python
     # ABCs they bring would be compiled anew in every context (GraalPy shares only the host's sources).
     builtins.open = _io.open = open

@@ -98,6 +98,47 @@ class StdlibInSandboxTest {
      * number hooks); the values, to the bit, and the decoder's own hooks and errors stay CPython's.
      */
     @Test
+    void openIsABuiltinThatAClassKeepsWithoutBindingIt() {
+        // CPython's io.open is a builtin function, which a class attribute does not bind: test_io keeps it as
+        // `open = io.open` and calls self.open(path, 'wb', buffering=0). Cordon's open (which remembers the
+        // files written, to flush those left open) binds no more than CPython's does.
+        ExecutionResult r = SharedCordon.run(SharedCordon.get(), "open-builtin", """
+                import io, pickle, inspect
+                class T:
+                    open = io.open
+                    def go(self):
+                        with self.open('/tmp/open-builtin.txt', 'wb', buffering=0) as f:
+                            f.write(b'x')
+                        return self.open('/tmp/open-builtin.txt').read()
+                print(T().go(), open is io.open, repr(open), open.__name__, open.__module__)
+                print(pickle.loads(pickle.dumps(open)) is open, list(inspect.signature(open).parameters)[:3])
+                """, "fs.tmp");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                x True <built-in function open> open io
+                True ['file', 'mode', 'buffering']
+                """);
+    }
+
+    @Test
+    void setBlockingIsAnErrorTheGuestCanCatchNotALostInterpreter() {
+        // GraalPy's os.set_blocking failed internally for every descriptor, which cost the guest its interpreter.
+        ExecutionResult r = SharedCordon.run("""
+                import os, errno
+                r, w = os.pipe()
+                os.set_blocking(r, True)
+                print(os.get_blocking(r))
+                for fd, blocking in ((w, False), (99, True)):
+                    try:
+                        os.set_blocking(fd, blocking)
+                    except OSError as e:
+                        print(errno.errorcode[e.errno])
+                """);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("True\nEOPNOTSUPP\nEBADF\n");
+    }
+
+    @Test
     void warningsNameTheGuestsLineNotCordonsFrames() {
         // Cordon's wrappers of builtins have frames where CPython's builtins have none: a module deprecated at
         // import (stacklevel=2) must name the importing line, as on CPython, not the guard that ran its code.

@@ -251,7 +251,7 @@ final class ConformanceCommand implements Callable<Integer> {
         ExecutionResult r = cordon.run(Execution.builder().principal("conformance").code(code)
                 .grant("fs.read:" + MOUNT).grant("fs.tmp")
                 .limits(Limits.builder().wallTime(limit).cpuTime(limit).memoryBytes(1L << 30)
-                        .outputBytes(64L << 20).responseBytes(96L << 20).threads(16).build()).build());
+                        .outputBytes(64L << 20).responseBytes(96L << 20).threads(64).build()).build());
         String problem = r.error() == null ? null : r.status() + ": " + r.error().type() + ": " + r.error().message();
         return parse(r.stdout(), problem);
     }
