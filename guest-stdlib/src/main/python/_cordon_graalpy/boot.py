@@ -47,6 +47,7 @@ def install(bridge):
     _say_exit_status(bridge, posix)
     _file_modes(posix)
     _blocking_mode(posix)
+    _ownership(posix, world["uid"], world["gid"])
     # No fork ever happens, so fork hooks (threading registers one on import) have nothing to do.
     if hasattr(posix, "register_at_fork"):
         posix.register_at_fork = lambda **hooks: None
@@ -239,6 +240,57 @@ def _blocking_mode(posix):
     posix.set_blocking = set_blocking
     if "os" in sys.modules:
         sys.modules["os"].set_blocking = set_blocking
+
+
+def _ownership(posix, uid, gid):
+    """os.chown, lchown and fchown as Linux answers an unprivileged user, and os.utime of a descriptor that is not a
+    file or a directory: GraalPy fails internally on each ("fchownat is not supported"), which cost the guest its
+    interpreter. The guest may give a file it can write its own ids (-1 keeps one), and -1 for both is no change
+    at all; anything else is EPERM."""
+    from _operator import index
+    stat, lstat, fstat = posix.stat, posix.lstat, posix.fstat
+
+    def owned(st, path, new_uid, new_gid):
+        new_uid, new_gid = index(new_uid), index(new_gid)
+        if new_uid == -1 and new_gid == -1:
+            return
+        if not st.st_mode & 0o200 or new_uid not in (-1, uid) or new_gid not in (-1, gid):
+            raise PermissionError(1, "Operation not permitted", path)
+
+    def chown(path, uid, gid, *, dir_fd=None, follow_symlinks=True):
+        if isinstance(path, int):
+            st = fstat(path)
+        else:
+            st = (stat if follow_symlinks else lstat)(path, dir_fd=dir_fd)
+        owned(st, path, uid, gid)
+
+    def lchown(path, uid, gid):
+        owned(lstat(path), path, uid, gid)
+
+    def fchown(fd, uid, gid):
+        owned(fstat(fd), fd, uid, gid)
+
+    original_utime = posix.utime
+
+    def utime(path, times=None, *, ns=None, dir_fd=None, follow_symlinks=True):
+        if isinstance(path, int) and not isinstance(path, bool):
+            mode = fstat(path).st_mode & 0o170000
+            if mode not in (0o100000, 0o040000):
+                return None   # a pipe's or a device's times: nothing the sandbox keeps
+        kwargs = {"dir_fd": dir_fd, "follow_symlinks": follow_symlinks}
+        if ns is not None:
+            kwargs["ns"] = ns
+        return original_utime(path, times, **kwargs)
+
+    for f, name in ((chown, "chown"), (lchown, "lchown"), (fchown, "fchown"), (utime, "utime")):
+        original = getattr(posix, name, None)
+        if original is None:
+            continue
+        f.__module__ = "posix"
+        f.__doc__ = original.__doc__
+        setattr(posix, name, f)
+        if "os" in sys.modules:
+            setattr(sys.modules["os"], name, f)
 
 
 # GraalPy's modules that are native code (C extensions in its home, or Java modules that call C through its

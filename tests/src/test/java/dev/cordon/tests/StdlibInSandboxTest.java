@@ -139,6 +139,41 @@ class StdlibInSandboxTest {
     }
 
     @Test
+    void chownUtimeOfAPipeAndOpenptyAreAnswersNotALostInterpreter() {
+        // Each failed inside GraalPy ("fchownat is not supported" and the like), which cost the guest its
+        // interpreter: now chown answers as Linux does an unprivileged user, and openpty is refused.
+        ExecutionResult r = SharedCordon.run(SharedCordon.get(), "chown", """
+                import os
+                fd = os.open('/tmp/owned', os.O_CREAT | os.O_RDWR)
+                os.fchown(fd, -1, -1)
+                os.chown('/tmp/owned', os.getuid(), os.getgid())
+                os.lchown('/tmp/owned', -1, os.getgid())
+                os.chown('/usr/lib/graalpy', -1, -1)
+                r, w = os.pipe()
+                os.utime(r)
+                os.utime(fd, (1, 2))
+                print(os.stat('/tmp/owned').st_mtime)
+                for call in (lambda: os.chown('/tmp/owned', 0, 0), lambda: os.chown('/tmp/owned', 1.5, -1),
+                             lambda: os.chown('/usr/lib/graalpy', os.getuid(), -1), lambda: os.fchown(99, -1, -1),
+                             lambda: os.utime(99), lambda: os.openpty()):
+                    try:
+                        call()
+                    except (OSError, TypeError) as e:
+                        print(type(e).__name__, getattr(e, 'errno', None))
+                """, "fs.tmp");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                2.0
+                PermissionError 1
+                TypeError None
+                PermissionError 1
+                OSError 9
+                OSError 9
+                PermissionError 1
+                """);
+    }
+
+    @Test
     void warningsNameTheGuestsLineNotCordonsFrames() {
         // Cordon's wrappers of builtins have frames where CPython's builtins have none: a module deprecated at
         // import (stacklevel=2) must name the importing line, as on CPython, not the guard that ran its code.

@@ -45,7 +45,7 @@ public record GuestWorld(int pid, int ppid, int uid, int gid, String user, Strin
                     "execvp", "execvpe", "spawnv", "spawnve", "posix_spawn", "posix_spawnp", "kill", "killpg",
                     "wait", "wait3", "wait4", "waitpid", "waitid", "pidfd_open", "setsid", "setpgid", "setpgrp",
                     "setuid", "seteuid", "setgid", "setegid", "setreuid", "setregid", "setresuid", "setresgid",
-                    "setgroups", "initgroups", "nice", "chroot", "tcsetpgrp"));
+                    "setgroups", "initgroups", "nice", "chroot", "tcsetpgrp", "openpty"));
 
     public GuestWorld {
         Objects.requireNonNull(user, "user");

@@ -275,7 +275,8 @@ final class GuestFileSystem implements FileSystem {
             case "lastAccessTime" -> vfs.setTimes(v, null, (FileTime) value);
             case "permissions" -> vfs.setMode(v, FileModes.bits((Set<PosixFilePermission>) value));
             case "mode" -> vfs.setMode(v, (Integer) value);
-            default -> throw new UnsupportedOperationException("cannot set " + attribute);
+            default -> throw new AccessDeniedException(v.toString(), null, "cannot set " + attribute + " = " + value
+                    + (value == null ? "" : " (" + value.getClass().getName() + ")"));
         }
     }
 
