@@ -142,11 +142,15 @@ final class GuestFileSystem implements FileSystem {
         return channel;
     }
 
-    private boolean exists(VirtualPath v) throws IOException {
+    /**
+     * Whether something is at {@code v}; a path that cannot be looked up (too long, not granted) counts as
+     * absent, and the open that follows reports it, with its audit event.
+     */
+    private boolean exists(VirtualPath v) {
         try {
             vfs.attributes(v, true);
             return true;
-        } catch (NoSuchFileException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

@@ -3,9 +3,8 @@ package dev.cordon.engine.graalpy;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Status;
 import dev.cordon.testing.SharedCordon;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -17,17 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GuardedCodeTest {
 
-    private static GraalPyRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = GraalPyRuntime.acquire();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
+    @RegisterExtension
+    static final RuntimeExtension RUNTIME = new RuntimeExtension();
 
     @Test
     void theHostsTriggersAreTheGuardsAsTheGuestSeesIt() {
@@ -35,14 +25,14 @@ class GuardedCodeTest {
                 + "print(guard.MAX_SOURCE)");
         assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
         List<String> lines = List.of(r.stdout().strip().split("\n"));
-        assertThat(lines.subList(0, lines.size() - 1)).containsExactlyElementsOf(runtime.guardFacts().triggers());
-        assertThat(lines.get(lines.size() - 1)).isEqualTo(String.valueOf(runtime.guardFacts().maxSourceChars()));
-        assertThat(runtime.guardFacts().triggers()).contains("*", "except", "join", "sorted");
+        assertThat(lines.subList(0, lines.size() - 1)).containsExactlyElementsOf(RUNTIME.get().guardFacts().triggers());
+        assertThat(lines.get(lines.size() - 1)).isEqualTo(String.valueOf(RUNTIME.get().guardFacts().maxSourceChars()));
+        assertThat(RUNTIME.get().guardFacts().triggers()).contains("*", "except", "join", "sorted");
     }
 
     @Test
     void codeWithoutTriggersNeedsNoRewrite() {
-        GuardFacts facts = runtime.guardFacts();
+        GuardFacts facts = RUNTIME.get().guardFacts();
         assertThat(facts.mayNeedGuard("print('hello')\nx = 1 + 2")).isFalse();
         assertThat(facts.mayNeedGuard("x = 2 ** 3")).isTrue();
         assertThat(facts.mayNeedGuard("y = sorted(z)")).isTrue();

@@ -6,9 +6,8 @@ import dev.cordon.ExecutionResult;
 import dev.cordon.Status;
 import dev.cordon.capabilities.Access;
 import dev.cordon.capabilities.posix.GuestWorld;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -43,17 +42,8 @@ class SharedModulesTest {
             import shmod
             """;
 
-    private static GraalPyRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = GraalPyRuntime.acquire();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
+    @RegisterExtension
+    static final RuntimeExtension RUNTIME = new RuntimeExtension();
 
     @Test
     void aModuleIsGuardedOnceForEveryContextAndNoGuestChangesTheSharedForm(@TempDir Path dir) throws Exception {
@@ -74,7 +64,7 @@ class SharedModulesTest {
                         print(shmod.state)
                         """);
                 assertThat(r.stdout()).as("%s", r).isEqualTo("['mallory']\n");
-                return runtime.guardedCode().get("/opt/lib/shmod.py", MODULE) != null;
+                return RUNTIME.get().guardedCode().get("/opt/lib/shmod.py", MODULE) != null;
             });
 
             // The shared form is the guarded one whatever the guest did to its own guard: its rewrite is not
@@ -133,7 +123,7 @@ class SharedModulesTest {
         Duration plenty = Duration.ofMinutes(1);
         try (SharedModules shared = new SharedModules(forms, () -> {
             compilers.incrementAndGet();
-            return GraalPySandbox.prepare(runtime, world);
+            return GraalPySandbox.prepare(RUNTIME.get(), world);
         }, Duration.ofSeconds(60))) {
             assertThat(shared.form("/opt/lib/slow.py", slow, plenty)).as("booting: the caller compiles").isNull();
             awaitTrue(shared::ready);
@@ -157,7 +147,7 @@ class SharedModulesTest {
         Duration plenty = Duration.ofMinutes(1);
         try (SharedModules shared = new SharedModules(forms, () -> {
             compilers.incrementAndGet();
-            return GraalPySandbox.prepare(runtime, world);
+            return GraalPySandbox.prepare(RUNTIME.get(), world);
         }, Duration.ofSeconds(60))) {
             shared.form("/opt/lib/a.py", "a = 1", plenty);
             awaitTrue(shared::ready);
