@@ -191,6 +191,15 @@ def _say_exit_status(bridge, posix):
         sys.modules["os"]._exit = _exit
 
 
+def _replace(posix, f, original):
+    """Puts f in the place of posix's original (and os's, if os is already imported), under its name and doc."""
+    f.__module__ = "posix"
+    f.__doc__ = original.__doc__
+    setattr(posix, original.__name__, f)
+    if "os" in sys.modules:
+        setattr(sys.modules["os"], original.__name__, f)
+
+
 def _file_modes(posix):
     """os.umask returns the mask it replaces, and os.mkdir(path, mode) makes a directory of mode & ~umask, as
     on Linux. GraalPy's umask returns the new mask (so umask(0) could not read it back) and its mkdir ignores
@@ -214,12 +223,8 @@ def _file_modes(posix):
         if bits != 0o755:   # the mode GraalPy gave it
             chmod(path, bits)
 
-    for f, original in ((umask, set_mask), (mkdir, make)):
-        f.__module__ = "posix"
-        f.__doc__ = original.__doc__
-        setattr(posix, f.__name__, f)
-        if "os" in sys.modules:
-            setattr(sys.modules["os"], f.__name__, f)
+    _replace(posix, umask, set_mask)
+    _replace(posix, mkdir, make)
 
 
 def _blocking_mode(posix):
@@ -235,11 +240,7 @@ def _blocking_mode(posix):
         if not blocking:
             raise OSError(95, "Operation not supported: non-blocking I/O is not available in the sandbox")
 
-    set_blocking.__module__ = "posix"
-    set_blocking.__doc__ = posix.set_blocking.__doc__
-    posix.set_blocking = set_blocking
-    if "os" in sys.modules:
-        sys.modules["os"].set_blocking = set_blocking
+    _replace(posix, set_blocking, posix.set_blocking)
 
 
 def _ownership(posix, uid, gid):
@@ -282,15 +283,9 @@ def _ownership(posix, uid, gid):
             kwargs["ns"] = ns
         return original_utime(path, times, **kwargs)
 
-    for f, name in ((chown, "chown"), (lchown, "lchown"), (fchown, "fchown"), (utime, "utime")):
-        original = getattr(posix, name, None)
-        if original is None:
-            continue
-        f.__module__ = "posix"
-        f.__doc__ = original.__doc__
-        setattr(posix, name, f)
-        if "os" in sys.modules:
-            setattr(sys.modules["os"], name, f)
+    for f in (chown, lchown, fchown, utime):
+        if hasattr(posix, f.__name__):
+            _replace(posix, f, getattr(posix, f.__name__))
 
 
 # GraalPy's modules that are native code (C extensions in its home, or Java modules that call C through its
