@@ -210,8 +210,11 @@ class CallLimitsTest {
         ExecutionResult next = call(r, wall(Duration.ofSeconds(1))).get(30, TimeUnit.SECONDS);
         assertThat(next.status()).isEqualTo(Status.OK);
         assertThat(runs.get()).isEqualTo(2);
+        // The caller has its answer a moment before the thread that gave it counts itself free.
+        assertThat(r.guests.awaitIdle(Duration.ofSeconds(30))).isTrue();
 
-        // When the stuck thread ends after all, it leaves the pool, which is back to its one slot.
+        // When the stuck thread ends after all, it leaves the pool, which is back to its one slot, and is not
+        // counted free a second time.
         release.countDown();
         while (r.abandonedGuestThreads() > 0) {
             Thread.onSpinWait();
