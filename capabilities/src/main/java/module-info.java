@@ -9,6 +9,8 @@ module dev.cordon.capabilities {
     requires java.net.http;
     requires com.github.benmanes.caffeine;
     requires xmemcached;
+    requires com.zaxxer.hikari;
+    requires flyway.core;
     requires static org.xerial.sqlitejdbc;
 
     exports dev.cordon.capabilities;

@@ -6,9 +6,8 @@ import dev.cordon.capabilities.Grants;
 import dev.cordon.capabilities.Principal;
 import dev.cordon.capabilities.gateway.Gateway;
 import dev.cordon.capabilities.gateway.GatewayAccess;
-import dev.cordon.capabilities.vfs.DataDirectory;
+import dev.cordon.capabilities.vfs.PrincipalStore;
 import dev.cordon.capabilities.vfs.HostTree;
-import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.engine.Engine;
@@ -20,13 +19,14 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * What a {@code Cordon} can grant, and what a grant gives one call: the declared mounts, the principals'
  * {@code /tmp} under the data directory, and the registered services. Turns a principal and its grants into
  * the call's filesystem, working directory and gateway, the same for every backend. Thread-safe.
  */
-final class CallCapabilities {
+final class CallCapabilities implements AutoCloseable {
 
     private static final VirtualPath TMP = VirtualPath.of("/tmp");
 
@@ -34,15 +34,21 @@ final class CallCapabilities {
     private final Map<VirtualPath, HostTree> mounts;
     private final Gateway gateway;
     private final Path dataDir;
-    private final Quota tmpQuota;
-    private volatile DataDirectory dataDirectory;
+    private final Supplier<PrincipalStore> openStore;
+    private volatile PrincipalStore store;
+    private boolean closed;
 
-    CallCapabilities(Engine engine, Map<VirtualPath, HostTree> mounts, Gateway gateway, Path dataDir, Quota tmpQuota) {
+    /**
+     * @param openStore opens where principals' {@code /tmp}s live, when a call is first granted one; it
+     *                  throws {@link IllegalStateException} if the store cannot be used
+     */
+    CallCapabilities(Engine engine, Map<VirtualPath, HostTree> mounts, Gateway gateway, Path dataDir,
+                     Supplier<PrincipalStore> openStore) {
         this.engine = engine;
         this.mounts = Map.copyOf(mounts);
         this.gateway = gateway;
         this.dataDir = dataDir;
-        this.tmpQuota = tmpQuota;
+        this.openStore = openStore;
     }
 
     Path dataDir() {
@@ -64,7 +70,7 @@ final class CallCapabilities {
                                 + c.argument());
                     }
                 }
-                case TMP -> dataDirectory();
+                case TMP -> store();
                 case GATEWAY -> {
                     if (!gateway.has(c.argument())) {
                         throw new IllegalArgumentException("granted " + c + " but no service " + c.argument()
@@ -88,7 +94,7 @@ final class CallCapabilities {
                 fs.mount(point.toString(), mounts.get(point));
             } else if (c.kind() == Capability.Kind.TMP) {
                 try {
-                    fs.mount(TMP.toString(), dataDirectory().tmp(principal));
+                    fs.mount(TMP.toString(), store().tmp(principal));
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot open the /tmp of " + principal, e);
                 }
@@ -125,26 +131,34 @@ final class CallCapabilities {
     }
 
     /**
-     * The data directory, opened when a call is first granted {@code fs.tmp}, so that a Cordon that never
-     * grants it never touches the disk.
+     * The principals' store, opened when a call is first granted {@code fs.tmp}, so that a Cordon that never
+     * grants it never touches the disk or the database.
      *
-     * @throws IllegalStateException if the directory cannot be used (see {@link DataDirectory})
+     * @throws IllegalStateException if the store cannot be used (see {@code DataDirectory}, {@code PostgresStore})
      */
-    private DataDirectory dataDirectory() {
-        DataDirectory d = dataDirectory;
-        if (d == null) {
+    private PrincipalStore store() {
+        PrincipalStore s = store;
+        if (s == null) {
             synchronized (this) {
-                d = dataDirectory;
-                if (d == null) {
-                    try {
-                        d = new DataDirectory(dataDir, tmpQuota);
-                    } catch (UncheckedIOException e) {
-                        throw new IllegalStateException(e.getMessage(), e);
-                    }
-                    dataDirectory = d;
+                if (closed) {
+                    throw new IllegalStateException("this Cordon is closed");
+                }
+                s = store;
+                if (s == null) {
+                    s = openStore.get();
+                    store = s;
                 }
             }
         }
-        return d;
+        return s;
+    }
+
+    /** Releases the store (a database's connections), once no call uses it. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (store != null) {
+            store.close();
+        }
     }
 }

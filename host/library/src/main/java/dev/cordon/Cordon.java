@@ -5,7 +5,10 @@ import dev.cordon.capabilities.gateway.Gateway;
 import dev.cordon.capabilities.posix.GuestWorld;
 import dev.cordon.capabilities.gateway.Service;
 import dev.cordon.capabilities.Access;
+import dev.cordon.capabilities.vfs.DataDirectory;
 import dev.cordon.capabilities.vfs.HostTree;
+import dev.cordon.capabilities.vfs.PostgresStore;
+import dev.cordon.capabilities.vfs.PrincipalStore;
 import dev.cordon.capabilities.Quota;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.engine.Engine;
@@ -16,11 +19,14 @@ import dev.cordon.governor.ThreadMeter;
 import dev.cordon.governor.Ticker;
 import dev.cordon.governor.Watchdog;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 
 /**
  * The entry point: runs untrusted Python with the capabilities each call grants.
@@ -57,7 +63,7 @@ public final class Cordon implements AutoCloseable {
         Engine engine = Engines.start(b.backend, new Engines.Settings(b.isolation, GuestWorld.DEFAULT,
                 b.preparedContexts, () -> self[0] != null && self[0].busy(), b.maxConcurrentRuns + 1, heap));
         this.isolation = b.isolation;
-        this.capabilities = new CallCapabilities(engine, b.mounts, b.gateway.build(), b.dataDir, b.tmpQuota);
+        this.capabilities = new CallCapabilities(engine, b.mounts, b.gateway.build(), b.dataDir, b.store());
         this.runner = new CallRunner(engine, capabilities, guests, new Watchdog(), new HeapGuard(b.heapPressure),
                 Ticker.system(), ThreadMeter.system(), b.grace, b.abandonAfter);
         self[0] = runner;
@@ -192,6 +198,7 @@ public final class Cordon implements AutoCloseable {
         if (!runner.closed()) {
             runner.close();
         }
+        capabilities.close();
     }
 
     /** Configures a {@link Cordon}. */
@@ -210,8 +217,32 @@ public final class Cordon implements AutoCloseable {
         private Isolation isolation = Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
         private long workerHeapBytes;
         private int preparedContexts;
+        private DataSource stateSource;
+        private String[] stateDatabase;
 
         private Builder() {
+        }
+
+        /** Opens the principals' store this configuration names, when a call first needs it. */
+        private Supplier<PrincipalStore> store() {
+            Path dir = dataDir;
+            Quota quota = tmpQuota;
+            DataSource source = stateSource;
+            String[] database = stateDatabase;
+            return () -> {
+                try {
+                    if (source != null) {
+                        return new PostgresStore(source, quota, dir.resolve("open-files"));
+                    }
+                    if (database != null) {
+                        return PostgresStore.connect(database[0], database[1], database[2], 16, quota,
+                                dir.resolve("open-files"));
+                    }
+                    return new DataDirectory(dir, quota);
+                } catch (UncheckedIOException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            };
         }
 
         /**
@@ -252,6 +283,29 @@ public final class Cordon implements AutoCloseable {
         /** Where principals' persistent state lives (default {@code var/cordon}, created on first use). */
         public Builder dataDir(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /**
+         * Keeps principals' {@code /tmp}s and quota ledgers in a PostgreSQL database that the application's pool
+         * reaches, instead of under the data directory, so that every Cordon on that database (one per node of a
+         * service) gives a principal the same files under one quota (docs/state.md says when a write becomes
+         * visible to other nodes). The schema is created or migrated when a call is first granted {@code fs.tmp};
+         * files open for writing are worked on under the data directory. The application closes its pool.
+         */
+        public Builder stateDatabase(DataSource source) {
+            this.stateSource = Objects.requireNonNull(source, "source");
+            this.stateDatabase = null;
+            return this;
+        }
+
+        /**
+         * As {@link #stateDatabase(DataSource)}, with a connection pool of this Cordon's own (HikariCP, 16
+         * connections) on the database at {@code jdbcUrl}, closed with it.
+         */
+        public Builder stateDatabase(String jdbcUrl, String user, String password) {
+            this.stateDatabase = new String[] {Objects.requireNonNull(jdbcUrl, "jdbcUrl"), user, password};
+            this.stateSource = null;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.cordon;
 import dev.cordon.capabilities.AuditTrail;
 import dev.cordon.capabilities.ResponseBudget;
 import dev.cordon.capabilities.gateway.GatewayAccess;
+import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.engine.CallBridge;
 import dev.cordon.engine.Outcome;
 import dev.cordon.engine.RunSpec;
@@ -11,6 +12,7 @@ import dev.cordon.governor.CappedOutput;
 import dev.cordon.governor.RunMonitor;
 import dev.cordon.governor.Watchdog;
 
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,6 +26,8 @@ import java.util.function.Supplier;
  */
 final class GuestCall {
 
+    private static final System.Logger LOG = System.getLogger(GuestCall.class.getName());
+
     private final CallRunner runner;
     private final Execution execution;
     private final Session session;
@@ -34,6 +38,8 @@ final class GuestCall {
     private final CappedOutput stdout;
     private final CappedOutput stderr;
     private final CompletableFuture<ExecutionResult> done = new CompletableFuture<>();
+    /** The call's own filesystem once it has one (never a session's, which outlives the call). */
+    private volatile VirtualFileSystem fileSystem;
     private final GatewayAccess gateway;
     private final CallBridge bridge;
     private final Runnable task = this::runOnGuestThread;
@@ -139,8 +145,25 @@ final class GuestCall {
         }
         if (monitor.tripped() != null && !done.isDone()
                 && (queued || now - monitor.trippedNanos() >= runner.grace.toNanos())) {
-            done.complete(result(null, monitor.tripped()));
+            answer(result(null, monitor.tripped()));
         }
+    }
+
+    /**
+     * Gives the caller its answer, once the files the guest left open are closed: saved as a process's exit
+     * saves them, so that the caller's next call finds them on any node. A close that fails (a commit over the
+     * quota) loses only that file's unsaved changes, as a failed close does on a network filesystem.
+     */
+    private void answer(ExecutionResult result) {
+        VirtualFileSystem fs = fileSystem;
+        if (fs != null && !done.isDone()) {
+            try {
+                fs.closeOpenFiles();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "a file left open could not be saved", e);
+            }
+        }
+        done.complete(result);
     }
 
     /** The guest thread while it is at work on this call, else null. */
@@ -174,15 +197,14 @@ final class GuestCall {
                 OpeningInterrupt opening = new OpeningInterrupt(Thread.currentThread());
                 monitor.onTrip(opening::interrupt);
                 try {
-                    sandbox = runner.engine.open(
-                            runner.capabilities.fileSystem(execution.principal(), execution.grants(), audit),
-                            CallCapabilities.workingDirectory(execution.grants()));
+                    fileSystem = runner.capabilities.fileSystem(execution.principal(), execution.grants(), audit);
+                    sandbox = runner.engine.open(fileSystem, CallCapabilities.workingDirectory(execution.grants()));
                 } finally {
                     monitor.onTrip(() -> { });
                     opening.over();
                 }
                 if (monitor.tripped() != null) {
-                    done.complete(result(null, monitor.tripped()));
+                    answer(result(null, monitor.tripped()));
                     return;
                 }
             }
@@ -200,10 +222,10 @@ final class GuestCall {
                     maxOperationBytes(monitor.limits()));
             prepareNanos = runner.ticker.read() - start;
             Outcome outcome = monitored(() -> s.run(spec));
-            done.complete(result(outcome, monitor.tripped()));
+            answer(result(outcome, monitor.tripped()));
         } catch (Throwable t) {
             // A limit that cancelled the sandbox can make the host's own calls into it fail: the limit is the answer.
-            done.complete(monitor.tripped() != null ? result(null, monitor.tripped()) : internal(t));
+            answer(monitor.tripped() != null ? result(null, monitor.tripped()) : internal(t));
         } finally {
             if (sandbox != null && (session == null || !sandbox.usable())) {
                 sandbox.close();

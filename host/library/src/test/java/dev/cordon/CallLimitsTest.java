@@ -1,6 +1,7 @@
 package dev.cordon;
 
 import dev.cordon.capabilities.Quota;
+import dev.cordon.capabilities.vfs.DataDirectory;
 import dev.cordon.capabilities.gateway.Gateway;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.engine.Engine;
@@ -102,7 +103,7 @@ class CallLimitsTest {
     private CallRunner runner(StandIn engine, int slots, Duration grace) {
         GuestPool guests = new GuestPool(slots, 0);
         CallCapabilities capabilities = new CallCapabilities(engine, Map.of(), Gateway.builder().build(),
-                Path.of("target", "call-limits-test"), Quota.DEFAULT);
+                Path.of("target", "call-limits-test"), () -> new DataDirectory(Path.of("target", "call-limits-test"), Quota.DEFAULT));
         runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, grace,
                 ABANDON_AFTER);
         return runner;
@@ -362,7 +363,7 @@ class CallLimitsTest {
         }, 1);
         GuestPool guests = new GuestPool(1, 1);
         CallCapabilities capabilities = new CallCapabilities(engine, Map.of(), Gateway.builder().build(),
-                Path.of("target", "call-limits-test"), Quota.DEFAULT);
+                Path.of("target", "call-limits-test"), () -> new DataDirectory(Path.of("target", "call-limits-test"), Quota.DEFAULT));
         runner = new CallRunner(engine, capabilities, guests, new Watchdog(time, time), heap, time, time, Duration.ZERO,
                 ABANDON_AFTER);
         CompletableFuture<ExecutionResult> stuck = call(runner, wall(Duration.ofSeconds(60)));

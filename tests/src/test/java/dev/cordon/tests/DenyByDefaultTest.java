@@ -148,7 +148,7 @@ class DenyByDefaultTest {
     @Test
     void theBridgeExposesOnlyItsExportedMethods() {
         ExecutionResult r = SharedCordon.run("import cordon\nprint([n for n in dir(cordon._bridge) if not n.startswith('__')])");
-        assertThat(r.stdout()).isEqualTo("['bz2Compress', 'bz2Decompress', 'deny', 'exiting', 'gatewayAttach', 'gatewayCall', 'gatewayConnect', 'monotonic', 'params', 'result', 'sqlite', 'sqliteCallbacks', 'threadAbort', 'threadRun', 'threadStart', 'world', 'xmlEvents']\n");
+        assertThat(r.stdout()).isEqualTo("['bz2Compress', 'bz2Decompress', 'deny', 'exiting', 'gatewayAttach', 'gatewayCall', 'gatewayConnect', 'monotonic', 'params', 'result', 'sharedModule', 'sqlite', 'sqliteCallbacks', 'threadAbort', 'threadRun', 'threadStart', 'world', 'xmlEvents']\n");
     }
 
     @Test

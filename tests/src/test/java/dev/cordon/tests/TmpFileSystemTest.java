@@ -44,7 +44,7 @@ class TmpFileSystemTest {
         Files.writeString(mounted.resolve("readme.txt"), "shared data");
         Files.createSymbolicLink(mounted.resolve("escape"), hostSecrets.resolve("secret.txt"));
         Files.createSymbolicLink(mounted.resolve("escape-dir"), hostSecrets);
-        cordon = Cordon.builder().dataDir(dataDir).mount("/data", mounted, Access.READ_ONLY)
+        cordon = StateStores.on(Cordon.builder(), dataDir).mount("/data", mounted, Access.READ_ONLY)
                 .tmpQuota(new Quota(2_000_000, 500)).defaultLimits(SharedCordon.LIMITS).build();
     }
 
@@ -277,13 +277,13 @@ class TmpFileSystemTest {
                     f.write(str(n + 1))
                 print(n + 1)
                 """;
-        try (Cordon first = Cordon.builder().dataDir(data).defaultLimits(SharedCordon.LIMITS).build()) {
+        try (Cordon first = StateStores.on(Cordon.builder(), data).defaultLimits(SharedCordon.LIMITS).build()) {
             assertThat(first.run(Execution.builder().principal("alice").grant("fs.tmp").code(visit).build()).stdout())
                     .isEqualTo("1\n");
             assertThat(first.run(Execution.builder().principal("alice").grant("fs.tmp").code(visit).build()).stdout())
                     .isEqualTo("2\n");
         }
-        try (Cordon second = Cordon.builder().dataDir(data).defaultLimits(SharedCordon.LIMITS).build()) {
+        try (Cordon second = StateStores.on(Cordon.builder(), data).defaultLimits(SharedCordon.LIMITS).build()) {
             assertThat(second.run(Execution.builder().principal("alice").grant("fs.tmp").code(visit).build()).stdout())
                     .isEqualTo("3\n");
             assertThat(second.run(Execution.builder().principal("bob").grant("fs.tmp").code(visit).build()).stdout())

@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>One instance hands out one tree per principal, so all the calls of a principal in this process share
  * its quota and its lock. Two processes must not use the same data directory at once.
  */
-public final class DataDirectory {
+public final class DataDirectory implements PrincipalStore {
 
     private static final int MAX_READABLE = 120;
 
@@ -67,11 +67,18 @@ public final class DataDirectory {
         return root;
     }
 
+    @Override
     public Quota quota() {
         return quota;
     }
 
+    /** Nothing to release: the trees are files on this machine. */
+    @Override
+    public void close() {
+    }
+
     /** The writable {@code /tmp} of {@code principal}, created on first use and shared by its calls. */
+    @Override
     public HostTree tmp(Principal principal) throws IOException {
         try {
             return trees.computeIfAbsent(principal, p -> {

@@ -53,8 +53,6 @@ import java.util.concurrent.locks.Lock;
  */
 public final class HostTree implements FileTree {
 
-    private static final int MAX_LINK_HOPS = 40;
-
     private final Path root;
     private final long device;
     private final QuotaLedger ledger;
@@ -420,64 +418,37 @@ public final class HostTree implements FileTree {
         }
     }
 
-    /**
-     * Resolves every symbolic link on the way to {@code path} (and the last one too when
-     * {@code followLast}), staying inside the tree. With {@code missingLastOk}, a last name that does not
-     * exist (directly or as the target of a last link) is returned as is, for creating it.
-     */
+    /** Resolves a path as {@link LinkWalk} does, on the host's entries, without following a host link. */
     private VirtualPath resolve(VirtualPath path, boolean followLast, boolean missingLastOk) throws IOException {
-        VirtualPath current = VirtualPath.ROOT;
-        List<String> pending = new ArrayList<>(path.segments());
-        int hops = 0;
-        while (!pending.isEmpty()) {
-            String name = pending.remove(0);
-            VirtualPath next = current.child(name);
-            Path host = host(next);
-            PosixFileAttributes a = lstat(host);
-            boolean last = pending.isEmpty();
-            if (a == null) {
-                if (last && missingLastOk) {
-                    return next;
-                }
-                throw new NoSuchFileException(path.toString());
+        return LinkWalk.resolve(path, followLast, missingLastOk, new LinkWalk.Entries() {
+            @Override
+            public FileAttributes.Type kind(VirtualPath p) throws IOException {
+                PosixFileAttributes a = lstat(host(p));
+                return a == null ? null : a.isSymbolicLink() ? FileAttributes.Type.SYMLINK
+                        : a.isDirectory() ? FileAttributes.Type.DIRECTORY : FileAttributes.Type.FILE;
             }
-            if (a.isSymbolicLink() && (!last || followLast)) {
-                if (++hops > MAX_LINK_HOPS) {
-                    throw new FileSystemLoopException(path.toString());
-                }
-                List<String> rest = new ArrayList<>(linkTarget(current, host, path).segments());
-                rest.addAll(pending);
-                pending = rest;
-                current = VirtualPath.ROOT;
-            } else {
-                if (!last && !a.isDirectory()) {
-                    throw new NotDirectoryException(path.toString());
-                }
-                current = next;
+
+            @Override
+            public VirtualPath target(VirtualPath directory, VirtualPath link) {
+                return linkTarget(directory, host(link));
             }
-        }
-        return current;
+        });
     }
 
-    /** Where a link leads, as a path inside this tree; a link that leaves the tree is not followed. */
-    private VirtualPath linkTarget(VirtualPath linkDirectory, Path link, VirtualPath asked) throws IOException {
+    /** Where a link leads, as a path inside this tree; null for a link that leaves the tree. */
+    private VirtualPath linkTarget(VirtualPath linkDirectory, Path link) {
         Path target;
         try {
             target = Files.readSymbolicLink(link);
         } catch (IOException e) {
-            throw new NoSuchFileException(asked.toString());
+            return null;
         }
         if (writable()) {
-            String t = target.toString();
-            VirtualPath inTree = t.startsWith("/") ? VirtualPath.of(t) : climbWithin(linkDirectory, t);
-            if (inTree == null) {
-                throw new NoSuchFileException(asked.toString());
-            }
-            return inTree;
+            return LinkWalk.guestTarget(linkDirectory, target.toString());
         }
         Path absolute = target.isAbsolute() ? target.normalize() : host(linkDirectory).resolve(target).normalize();
         if (!absolute.startsWith(root)) {
-            throw new NoSuchFileException(asked.toString());
+            return null;
         }
         VirtualPath result = VirtualPath.ROOT;
         for (Path segment : root.relativize(absolute)) {
@@ -490,25 +461,7 @@ public final class HostTree implements FileTree {
 
     /** {@code relative} resolved against {@code directory}, or null when its {@code ..}s climb above the root. */
     static VirtualPath climbWithin(VirtualPath directory, String relative) {
-        List<String> segments = new ArrayList<>(directory.segments());
-        for (String s : relative.split("/", -1)) {
-            if (s.isEmpty() || s.equals(".")) {
-                continue;
-            }
-            if (s.equals("..")) {
-                if (segments.isEmpty()) {
-                    return null;
-                }
-                segments.remove(segments.size() - 1);
-            } else {
-                segments.add(s);
-            }
-        }
-        VirtualPath result = VirtualPath.ROOT;
-        for (String s : segments) {
-            result = result.child(s);
-        }
-        return result;
+        return LinkWalk.climbWithin(directory, relative);
     }
 
     private Path host(VirtualPath relative) {

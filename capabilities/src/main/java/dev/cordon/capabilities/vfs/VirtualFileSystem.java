@@ -42,6 +42,7 @@ public final class VirtualFileSystem {
     private volatile AuditTrail audit;
     private final FileTime syntheticTime = FileTime.from(Instant.EPOCH);
     private final long syntheticDevice = Devices.next();
+    private final OpenFiles openFiles = new OpenFiles();
 
     private VirtualFileSystem(Map<VirtualPath, FileTree> mounts, AuditTrail audit) {
         this.mounts = mounts;
@@ -144,10 +145,21 @@ public final class VirtualFileSystem {
             throw deny("open", path, "read-only file system");
         }
         try {
-            return at.tree.open(at.relative, options);
+            return openFiles.track(at.tree.open(at.relative, options));
         } catch (FileSystemException e) {
             throw rethrow(e, path, at);
         }
+    }
+
+    /**
+     * Closes every file opened through this filesystem that is still open, as a process's exit does: called
+     * when the call ends, before its caller has the answer, so that what it wrote is saved on every store.
+     *
+     * @throws IOException the first close that failed (a commit over the quota, a store that failed), once all
+     *                     were closed
+     */
+    public void closeOpenFiles() throws IOException {
+        openFiles.closeAll();
     }
 
     public List<String> list(VirtualPath directory) throws IOException {
