@@ -153,6 +153,15 @@ final class CallCapabilities implements AutoCloseable {
         return s;
     }
 
+    /** Whether principals' store answers now; opening it first if no call has yet. */
+    boolean stateReachable() {
+        try {
+            return store().reachable();
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
     /** Releases the store (a database's connections), once no call uses it. */
     @Override
     public synchronized void close() {

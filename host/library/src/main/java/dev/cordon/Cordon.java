@@ -129,6 +129,14 @@ public final class Cordon implements AutoCloseable {
     }
 
     /** Where principals' persistent state lives. */
+    /**
+     * Whether the store of principals' {@code /tmp}s answers now: always for the data directory; for a state
+     * database ({@link Builder#stateDatabase}), whether it can be reached and migrated, within a few seconds.
+     */
+    public boolean stateReachable() {
+        return capabilities.stateReachable();
+    }
+
     public Path dataDir() {
         return capabilities.dataDir();
     }
@@ -201,6 +209,14 @@ public final class Cordon implements AutoCloseable {
         capabilities.close();
     }
 
+    /** A state database this Cordon connects to itself; its password is not printed. */
+    private record StateDatabase(String url, String user, String password, int maxConnections) {
+        @Override
+        public String toString() {
+            return url;
+        }
+    }
+
     /** Configures a {@link Cordon}. */
     public static final class Builder {
         private final Map<VirtualPath, HostTree> mounts = new LinkedHashMap<>();
@@ -218,7 +234,7 @@ public final class Cordon implements AutoCloseable {
         private long workerHeapBytes;
         private int preparedContexts;
         private DataSource stateSource;
-        private String[] stateDatabase;
+        private StateDatabase stateDatabase;
 
         private Builder() {
         }
@@ -228,15 +244,15 @@ public final class Cordon implements AutoCloseable {
             Path dir = dataDir;
             Quota quota = tmpQuota;
             DataSource source = stateSource;
-            String[] database = stateDatabase;
+            StateDatabase database = stateDatabase;
             return () -> {
                 try {
                     if (source != null) {
                         return new PostgresStore(source, quota, dir.resolve("open-files"));
                     }
                     if (database != null) {
-                        return PostgresStore.connect(database[0], database[1], database[2], 16, quota,
-                                dir.resolve("open-files"));
+                        return PostgresStore.connect(database.url(), database.user(), database.password(),
+                                database.maxConnections(), quota, dir.resolve("open-files"));
                     }
                     return new DataDirectory(dir, quota);
                 } catch (UncheckedIOException e) {
@@ -304,7 +320,16 @@ public final class Cordon implements AutoCloseable {
          * connections) on the database at {@code jdbcUrl}, closed with it.
          */
         public Builder stateDatabase(String jdbcUrl, String user, String password) {
-            this.stateDatabase = new String[] {Objects.requireNonNull(jdbcUrl, "jdbcUrl"), user, password};
+            return stateDatabase(jdbcUrl, user, password, 16);
+        }
+
+        /** As {@link #stateDatabase(String, String, String)}, with at most {@code maxConnections} connections. */
+        public Builder stateDatabase(String jdbcUrl, String user, String password, int maxConnections) {
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1");
+            }
+            this.stateDatabase = new StateDatabase(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), user, password,
+                    maxConnections);
             this.stateSource = null;
             return this;
         }

@@ -13,10 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,24 +160,10 @@ class PostgresStoreTest {
         }
     }
 
-    /** Each principal's ledger equals the bytes of its files and the number of its entries. */
     private static void assertLedgersMatch() {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("""
-                     SELECT p.storage_name, p.used_bytes, p.used_entries,
-                            coalesce(sum(e.size) FILTER (WHERE e.kind = 'f'), 0), count(e.inode),
-                            coalesce(sum(length(e.content)) FILTER (WHERE e.kind = 'f'), 0)
-                     FROM cordon_principal p LEFT JOIN cordon_entry e ON e.principal = p.id
-                     GROUP BY p.id""")) {
-            int principals = 0;
-            while (r.next()) {
-                principals++;
-                assertThat(r.getLong(2)).as("bytes of %s", r.getString(1)).isEqualTo(r.getLong(4));
-                assertThat(r.getLong(4)).as("sizes of %s", r.getString(1)).isEqualTo(r.getLong(6));
-                assertThat(r.getLong(3)).as("entries of %s", r.getString(1)).isEqualTo(r.getLong(5));
-            }
-            assertThat(principals).isPositive();
-        } catch (java.sql.SQLException e) {
+        try {
+            ServeClusterTest.assertLedgersMatch(url);
+        } catch (Exception e) {
             throw new AssertionError(e);
         }
     }

@@ -27,10 +27,15 @@ final class ServeProcess implements AutoCloseable {
     private final URI uri;
 
     ServeProcess(String heap, Path config) throws IOException, InterruptedException {
+        this(heap, config, 0);
+    }
+
+    /** A server on {@code port} (0: any free one), as a node behind a load balancer is. */
+    ServeProcess(String heap, Path config, int port) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-Xss8m", "-XX:+UseParallelGC",
                 "-Dpolyglot.engine.WarnInterpreterOnly=false", "-cp", System.getProperty("java.class.path"),
-                "dev.cordon.cli.Main", "serve", "--config", config.toString(), "--port", "0"));
+                "dev.cordon.cli.Main", "serve", "--config", config.toString(), "--port", String.valueOf(port)));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         reader = Thread.ofPlatform().daemon().start(() -> {
@@ -68,6 +73,12 @@ final class ServeProcess implements AutoCloseable {
     /** Everything the server has printed so far. */
     List<String> log() {
         return log;
+    }
+
+    /** Ends the server at once with SIGKILL, as a machine's failure or the kernel's OOM killer does. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
     }
 
     boolean isAlive() {

@@ -24,6 +24,11 @@ public interface PrincipalStore extends AutoCloseable {
     /** The quota each principal's tree is held to. */
     Quota quota();
 
+    /** Whether the store answers now (a database within two seconds); a directory on this machine always does. */
+    default boolean reachable() {
+        return true;
+    }
+
     /** Releases what the store holds open (connections); trees handed out stop working. */
     @Override
     void close();

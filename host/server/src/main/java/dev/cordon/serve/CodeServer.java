@@ -217,8 +217,8 @@ public final class CodeServer implements AutoCloseable {
     }
 
     /**
-     * {@code GET /v1/ready}: 200 when a run sent now would be taken: not draining, and with worker isolation at
-     * least one worker up; else 503 with the reason. A load balancer's health check: a node that is not ready gets
+     * {@code GET /v1/ready}: 200 when a run sent now would be taken: not draining, with worker isolation at
+     * least one worker up, and with a state database that database reachable; else 503 with the reason. A load balancer's health check: a node that is not ready gets
      * no traffic, one that is alive but not ready is not restarted for it.
      */
     private int ready(HttpExchange ex) throws IOException {
@@ -226,6 +226,8 @@ public final class CodeServer implements AutoCloseable {
         int workers = cordons.values().stream().mapToInt(Cordon::preparedContextsReady).sum();
         String why = draining ? "draining: the server is shutting down"
                 : config.isolation() == dev.cordon.Isolation.PROCESS && workers == 0 ? "no worker process is up yet"
+                : config.state() != null && !cordons.values().stream().allMatch(Cordon::stateReachable)
+                ? "the state database cannot be reached"
                 : null;
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("ready", why == null);

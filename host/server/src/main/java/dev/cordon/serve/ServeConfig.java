@@ -67,12 +67,16 @@ import java.util.Set;
  * @param pypySandbox       the {@code pypy-c-sandbox} binary of the {@code pypy} backend, or null
  * @param mcp               what {@code cordon mcp} offers: whose principal, grants and limits its tools run
  *                          with, and its session tools (absent: the first client, no sessions)
+ * @param state             where principals' /tmp and quota ledgers live when not under {@code dataDir}: a
+ *                          PostgreSQL database every node of the service shares ({@code "state": {"postgres":
+ *                          {"url", "user", "passwordEnv" or "passwordFile", "maxConnections"}}}); null for the
+ *                          data directory
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
                           java.time.Duration requestTimeout, int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
                           String defaultBackend, dev.cordon.Isolation isolation,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
-                          Map<String, Client> clients, Path pypySandbox, Mcp mcp) {
+                          Map<String, Client> clients, Path pypySandbox, Mcp mcp, State state) {
 
     /** The backends this version has, by the name requests use. */
     static final Set<String> KNOWN_BACKENDS = Set.of("graalpy", "pypy");
@@ -92,6 +96,17 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
      */
     public record Client(String name, String keySha256, String principal, Set<String> grants, Limits limits,
                          int maxConcurrentRequests) {
+    }
+
+    /**
+     * Principals' state in PostgreSQL: the JDBC URL, the user, and the password read from where the configuration
+     * said (an environment variable or a file: never the configuration itself), which {@link #toString()} hides.
+     */
+    public record State(String url, String user, String password, int maxConnections) {
+        @Override
+        public String toString() {
+            return "State[url=" + url + ", user=" + user + ", maxConnections=" + maxConnections + "]";
+        }
     }
 
     /**
@@ -116,6 +131,9 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                 .maxConcurrentRuns(maxConcurrentRuns).maxQueuedRuns(maxQueuedRuns)
                 .preparedContexts(preparedContexts);
         b.workerHeap(workerHeap());
+        if (state != null) {
+            b.stateDatabase(state.url(), state.user(), state.password(), state.maxConnections());
+        }
         mounts.forEach((point, dir) -> b.mount(point, dir, dev.cordon.capabilities.Access.READ_ONLY));
         services.forEach((name, spec) -> b.service(name,
                 dev.cordon.capabilities.services.ServiceSpecs.parse(spec, writable.contains(name))));
@@ -137,7 +155,8 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     public ServeConfig listeningOn(String bind, int port) {
         return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, requestTimeout, maxConcurrentRuns,
                 maxQueuedRuns,
-                preparedContexts, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox, mcp);
+                preparedContexts, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox, mcp,
+                state);
     }
 
     /**
@@ -203,7 +222,8 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                         List<String> backends,
                         String defaultBackend, String isolation, Map<String, String> mounts,
                         Map<String, String> services,
-                        List<String> writable, Map<String, ClientFile> clients, String pypySandbox, McpFile mcp) {
+                        List<String> writable, Map<String, ClientFile> clients, String pypySandbox, McpFile mcp,
+                        StateFile state) {
 
         private dev.cordon.Isolation chosenIsolation() {
             try {
@@ -274,7 +294,55 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
                     duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, bs, def, chosenIsolation(), ms, ss, ws, cs,
                     pypySandbox == null ? null : base.resolve(pypySandbox),
-                    mcp == null ? new Mcp(cs.keySet().iterator().next(), Map.of()) : mcp.check(cs.keySet()));
+                    mcp == null ? new Mcp(cs.keySet().iterator().next(), Map.of()) : mcp.check(cs.keySet()),
+                    state == null ? null : state.check(base, env));
+        }
+    }
+
+    /** The {@code "state"} section as written: one store, {@code postgres}. */
+    private record StateFile(PostgresFile postgres) {
+        State check(Path base, Map<String, String> env) {
+            if (postgres == null) {
+                throw new IllegalArgumentException("state: name the store, as {\"postgres\": {...}}");
+            }
+            return postgres.check(base, env);
+        }
+    }
+
+    private record PostgresFile(String url, String user, String password, String passwordEnv, String passwordFile,
+                                Integer maxConnections) {
+        State check(Path base, Map<String, String> env) {
+            String where = "state.postgres: ";
+            if (url == null || !url.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException(where + "url must be a jdbc:postgresql: URL");
+            }
+            if (password != null) {
+                throw new IllegalArgumentException(where + "the password is never written in the configuration;"
+                        + " give passwordEnv (an environment variable) or passwordFile (a file, such as a Secret)");
+            }
+            if (passwordEnv != null && passwordFile != null) {
+                throw new IllegalArgumentException(where + "give one of passwordEnv and passwordFile, not both");
+            }
+            String secret = null;
+            if (passwordEnv != null) {
+                secret = env.get(passwordEnv);
+                if (secret == null) {
+                    throw new IllegalArgumentException(where + "passwordEnv " + passwordEnv
+                            + ": no such environment variable");
+                }
+            } else if (passwordFile != null) {
+                try {
+                    secret = Files.readString(base.resolve(passwordFile), StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(where + "passwordFile " + passwordFile + " cannot be read: "
+                            + e.getMessage(), e);
+                }
+            }
+            int connections = maxConnections == null ? 16 : maxConnections;
+            if (connections < 1) {
+                throw new IllegalArgumentException(where + "maxConnections must be at least 1");
+            }
+            return new State(url, user, secret, connections);
         }
     }
 

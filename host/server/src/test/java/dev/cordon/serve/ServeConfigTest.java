@@ -88,6 +88,11 @@ class ServeConfigTest {
             {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "limits": {"wallTime": "0s"}}}} | client c: 
             {"clients": {"c": {"key": "0123456789abcdef", "principal": "p", "limits": {"disk": "1GB"}}}}   | Unrecognized field "disk"
             {"clients": {CLIENT, "d": {"key": "0123456789abcdef", "principal": "q"}}}                    | client d has the same key
+            {"clients": {CLIENT}, "state": {}}                                 | state: name the store
+            {"clients": {CLIENT}, "state": {"redis": {}}}                      | Unrecognized field "redis"
+            {"clients": {CLIENT}, "state": {"postgres": {"url": "jdbc:mysql://h/d"}}}               | state.postgres: url must be a jdbc:postgresql: URL
+            {"clients": {CLIENT}, "state": {"postgres": {"url": "jdbc:postgresql://h/d", "password": "pw"}}} | the password is never written in the configuration
+            {"clients": {CLIENT}, "state": {"postgres": {"url": "jdbc:postgresql://h/d", "maxConnections": 0}}} | maxConnections must be at least 1
             [1]                                                                | at $
             {"clients":                                                        | not JSON
             """)
@@ -114,6 +119,23 @@ class ServeConfigTest {
         assertThatThrownBy(() -> ServeConfig.parse("{\"clients\": {\"a\": {\"keyEnv\": \"K\", \"keyFile\": \"app-key\","
                 + " \"principal\": \"a\"}}}", dir, java.util.Map.of("K", "env-key-0123456789abcdef")))
                 .hasMessageContaining("not several");
+    }
+
+    @Test
+    void theStateDatabasesPasswordComesFromAnEnvironmentVariableOrAFileAndIsNeverPrinted(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("db-password"), "from-a-file\n");
+        String env = "{\"clients\": " + "{CLIENT}".replace("CLIENT", CLIENT) + ", \"state\": {\"postgres\": "
+                + "{\"url\": \"jdbc:postgresql://db/cordon\", \"user\": \"cordon\", \"passwordEnv\": \"DB_PW\"}}}";
+        ServeConfig c = ServeConfig.parse(env, dir, java.util.Map.of("DB_PW", "from-the-env"));
+        assertThat(c.state()).isEqualTo(new ServeConfig.State("jdbc:postgresql://db/cordon", "cordon", "from-the-env", 16));
+        assertThat(c.toString()).doesNotContain("from-the-env");
+        ServeConfig f = ServeConfig.parse(env.replace("\"passwordEnv\": \"DB_PW\"", "\"passwordFile\": \"db-password\""),
+                dir, java.util.Map.of());
+        assertThat(f.state().password()).isEqualTo("from-a-file");
+        assertThatThrownBy(() -> ServeConfig.parse(env, dir, java.util.Map.of()))
+                .hasMessageContaining("state.postgres: passwordEnv DB_PW: no such environment variable");
+        assertThat(ServeConfig.parse("{\"clients\": " + "{CLIENT}".replace("CLIENT", CLIENT) + "}", dir).state()).isNull();
     }
 
     @Test
