@@ -87,7 +87,7 @@ class MemcachedTest {
         }
     }
 
-    private static final String PROGRAM = """
+    static final String PROGRAM = """
             from cordon import gateway
             import cordon
             c = gateway.connect(cordon.params['service'])

@@ -14,6 +14,17 @@ public final class ServiceSpecs {
 
     /** @throws IllegalArgumentException for a spec of no known kind */
     public static Service parse(String spec, boolean writable) {
+        return parse("", spec, writable, null);
+    }
+
+    /**
+     * As {@link #parse(String, boolean)}, for the service {@code name}; with a {@code stateDatabase} (a service
+     * whose state is in PostgreSQL), {@code kv} and {@code kv:shared} keep their entries there, for every node.
+     */
+    public static Service parse(String name, String spec, boolean writable, javax.sql.DataSource stateDatabase) {
+        if (stateDatabase != null && (spec.equals("kv") || spec.equals("kv:shared"))) {
+            return new PostgresKeyValueService(stateDatabase, name, spec.equals("kv:shared"));
+        }
         if (spec.startsWith("jdbc:")) {
             return SqlService.jdbc(spec).writable(writable).build();
         }

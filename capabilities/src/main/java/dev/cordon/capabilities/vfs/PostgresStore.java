@@ -58,15 +58,46 @@ public final class PostgresStore implements PrincipalStore {
             throw new IllegalStateException("cannot use " + scratch + " for open files: " + e.getMessage(), e);
         }
         try {
+            migrate(source);
+        } catch (IllegalStateException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates or migrates the state database's schema (the principals' trees and the {@code kv} services'
+     * table); nodes migrating at once wait for each other, and a database that is up to date is left alone.
+     *
+     * @throws IllegalStateException if the database cannot be reached or migrated
+     */
+    public static void migrate(DataSource source) {
+        try {
             Flyway.configure(PostgresStore.class.getClassLoader()).dataSource(source).locations(MIGRATIONS)
                     .table("cordon_schema_history").baselineOnMigrate(true).baselineVersion("0")
                     .load().migrate();
         } catch (RuntimeException e) {
-            if (pool != null) {
-                pool.close();
-            }
             throw new IllegalStateException("cannot prepare the state database: " + rootMessage(e), e);
         }
+    }
+
+    /**
+     * A connection pool (HikariCP, at most {@code maxConnections}) on the database at {@code jdbcUrl}, for a store
+     * and the {@code kv} services to share; a connection is waited for at most 5 seconds.
+     */
+    public static HikariDataSource pool(String jdbcUrl, String user, String password, int maxConnections) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(maxConnections);
+        config.setPoolName("cordon-state");
+        // A call waits for the store at most this long before its file operation is an I/O error.
+        config.setConnectionTimeout(5_000);
+        config.setInitializationFailTimeout(-1);
+        return new HikariDataSource(config);
     }
 
     /**
@@ -77,16 +108,7 @@ public final class PostgresStore implements PrincipalStore {
      */
     public static PostgresStore connect(String jdbcUrl, String user, String password, int maxConnections,
                                         Quota quota, Path scratch) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setUsername(user);
-        config.setPassword(password);
-        config.setMaximumPoolSize(maxConnections);
-        config.setPoolName("cordon-state");
-        // A call waits for the store at most this long before its file operation is an I/O error.
-        config.setConnectionTimeout(5_000);
-        config.setInitializationFailTimeout(-1);
-        HikariDataSource pool = new HikariDataSource(config);
+        HikariDataSource pool = pool(jdbcUrl, user, password, maxConnections);
         return new PostgresStore(pool, pool, quota, scratch);
     }
 

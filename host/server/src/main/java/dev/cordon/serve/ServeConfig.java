@@ -131,12 +131,16 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                 .maxConcurrentRuns(maxConcurrentRuns).maxQueuedRuns(maxQueuedRuns)
                 .preparedContexts(preparedContexts);
         b.workerHeap(workerHeap());
-        if (state != null) {
-            b.stateDatabase(state.url(), state.user(), state.password(), state.maxConnections());
+        // With a state database, principals' /tmp and the kv services live in it, through one pool that lasts
+        // as long as the server.
+        javax.sql.DataSource database = state == null ? null : dev.cordon.capabilities.services.StateDatabase.pool(
+                state.url(), state.user(), state.password(), state.maxConnections());
+        if (database != null) {
+            b.stateDatabase(database);
         }
         mounts.forEach((point, dir) -> b.mount(point, dir, dev.cordon.capabilities.Access.READ_ONLY));
         services.forEach((name, spec) -> b.service(name,
-                dev.cordon.capabilities.services.ServiceSpecs.parse(spec, writable.contains(name))));
+                dev.cordon.capabilities.services.ServiceSpecs.parse(name, spec, writable.contains(name), database)));
         return b.build();
     }
 
