@@ -158,6 +158,7 @@ class CliTest {
         assertThat(usageError("bench", "compute", "--workloads", "richards,nope")).contains("unknown workload nope");
         assertThat(usageError("bench", "throughput", "--throughput-warmup", "-1")).contains("the warm-ups at least 0");
         assertThat(usageError("bench", "throughput", "--throughput-settle", "-1")).contains("the warm-ups at least 0");
+        assertThat(usageError("bench", "state")).contains("bench state needs --state-database");
     }
 
     /** Runs the command, which must exit 2 (bad usage); returns what it wrote to stderr, to say what was wrong. */

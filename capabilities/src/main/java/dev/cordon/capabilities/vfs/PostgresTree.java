@@ -65,6 +65,8 @@ final class PostgresTree implements FileTree {
     private final FileTime born;
     /** The files open for writing on this node, by inode; guarded by {@code this}. */
     private final Map<Long, WorkingCopy> working = new HashMap<>();
+    /** What each operation in progress has read, by its connection. */
+    private final Map<Connection, Map<VirtualPath, java.util.Optional<Row>>> lookups = new java.util.concurrent.ConcurrentHashMap<>();
     /** The ledger's bytes as last read from the database. */
     private volatile long knownBytes;
 
@@ -480,6 +482,7 @@ final class PostgresTree implements FileTree {
                 }
                 remove(c, t);
             }
+            forget(c);
             try (PreparedStatement u = c.prepareStatement(
                     "UPDATE cordon_entry SET parent = ?, name = ?, changed_ns = ? WHERE inode = ?")) {
                 u.setString(1, target.parent().toString());
@@ -560,21 +563,16 @@ final class PostgresTree implements FileTree {
 
     private VirtualPath resolve(Connection c, VirtualPath path, boolean followLast, boolean missingLastOk)
             throws IOException {
-        Map<VirtualPath, Row> seen = new HashMap<>();
         return LinkWalk.resolve(path, followLast, missingLastOk, new LinkWalk.Entries() {
             @Override
             public FileAttributes.Type kind(VirtualPath p) throws IOException {
                 Row r = row(c, p);
-                if (r == null) {
-                    return null;
-                }
-                seen.put(p, r);
-                return r.kind();
+                return r == null ? null : r.kind();
             }
 
             @Override
-            public VirtualPath target(VirtualPath directory, VirtualPath link) {
-                return LinkWalk.guestTarget(directory, seen.get(link).target());
+            public VirtualPath target(VirtualPath directory, VirtualPath link) throws IOException {
+                return LinkWalk.guestTarget(directory, row(c, link).target());
             }
         });
     }
@@ -605,8 +603,27 @@ final class PostgresTree implements FileTree {
         return row;
     }
 
-    /** The entry at exactly {@code path}, or null. */
+    /**
+     * The entry at exactly {@code path}, or null. Within one operation (one connection, handed out to one
+     * operation at a time) an entry is read once: a walk and the operation's own look at its result are one
+     * query, and a change made by the operation drops what it had read.
+     */
     private Row row(Connection c, VirtualPath path) throws IOException {
+        Map<VirtualPath, java.util.Optional<Row>> seen = lookups.get(c);
+        if (seen != null) {
+            java.util.Optional<Row> known = seen.get(path);
+            if (known != null) {
+                return known.orElse(null);
+            }
+        }
+        Row row = query(c, path);
+        if (seen != null) {
+            seen.put(path, java.util.Optional.ofNullable(row));
+        }
+        return row;
+    }
+
+    private Row query(Connection c, VirtualPath path) throws IOException {
         if (path.isRoot()) {
             long t = nanos(born);
             return new Row(0, FileAttributes.Type.DIRECTORY, 0700, 0, t, t, t, null);
@@ -654,6 +671,14 @@ final class PostgresTree implements FileTree {
         }
     }
 
+    /** The operation changed entries: what it had read of them is read again. */
+    private void forget(Connection c) {
+        Map<VirtualPath, java.util.Optional<Row>> seen = lookups.get(c);
+        if (seen != null) {
+            seen.clear();
+        }
+    }
+
     private boolean hasChildren(Connection c, VirtualPath directory) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT 1 FROM cordon_entry WHERE principal = ? AND parent = ? LIMIT 1")) {
@@ -669,6 +694,7 @@ final class PostgresTree implements FileTree {
 
     private long insert(Connection c, VirtualPath entry, FileAttributes.Type kind, int mode, String target,
                         VirtualPath asked) throws IOException, SQLException {
+        forget(c);
         reserveEntry(c, asked);
         long now = now();
         try (PreparedStatement s = c.prepareStatement("INSERT INTO cordon_entry (principal, parent, name, kind, mode,"
@@ -692,6 +718,7 @@ final class PostgresTree implements FileTree {
     }
 
     private void remove(Connection c, Row row) throws SQLException {
+        forget(c);
         try (PreparedStatement s = c.prepareStatement("DELETE FROM cordon_entry WHERE inode = ?")) {
             s.setLong(1, row.inode());
             s.executeUpdate();
@@ -746,7 +773,12 @@ final class PostgresTree implements FileTree {
     /** Lookups on their own, each statement seeing what is committed when it runs. */
     private <T> T read(Work<T> work, VirtualPath path) throws IOException {
         try (Connection c = source.getConnection()) {
-            return work.apply(c);
+            lookups.put(c, new HashMap<>());
+            try {
+                return work.apply(c);
+            } finally {
+                lookups.remove(c);
+            }
         } catch (SQLException e) {
             throw storeFailed(e, path);
         }
@@ -756,6 +788,7 @@ final class PostgresTree implements FileTree {
     private <T> T change(Work<T> work, VirtualPath path) throws IOException {
         try (Connection c = source.getConnection()) {
             c.setAutoCommit(false);
+            lookups.put(c, new HashMap<>());
             try {
                 lockLedger(c);
                 T result = work.apply(c);
@@ -764,6 +797,8 @@ final class PostgresTree implements FileTree {
             } catch (IOException | SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            } finally {
+                lookups.remove(c);
             }
         } catch (SQLException e) {
             throw storeFailed(e, path);

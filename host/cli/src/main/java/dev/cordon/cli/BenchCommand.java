@@ -51,10 +51,13 @@ import java.util.concurrent.atomic.AtomicLong;
         "  memory      the live heap of one idle prepared context",
         "  isolation   in-process against worker processes: cold start, small runs, runs per second,",
         "              the next answer after a killed worker, an idle worker's resident memory",
+        "  state       a run that reads and rewrites a small file in /tmp, principals' state on this",
+        "              machine against a PostgreSQL database (--state-database), and its transactions",
         "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation or all.", defaultValue = "gateway")
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state or all.",
+            defaultValue = "gateway")
     String what;
 
     @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run).", defaultValue = "20000")
@@ -96,6 +99,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the figures as one JSON object instead of a table.")
     boolean json;
 
+    @Option(names = "--state-database", paramLabel = "JDBC_URL", description = "The PostgreSQL database of the"
+            + " state bench, its user and password in the URL (jdbc:postgresql://HOST/DB?user=U); the bench adds a"
+            + " principal of its own to it.")
+    String stateDatabase;
+
 
     /** The default small run ({@code small.py}): a sum over a generator and a print. */
     static final String SMALL = resourceText("small.py");
@@ -135,6 +143,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             case "compute" -> compute();
             case "memory" -> memory();
+            case "state" -> state();
             case "isolation" -> new IsolationBench(smallProgram, Math.min(samples, 200), Duration.ofSeconds(runWarmup),
                     Duration.ofSeconds(seconds), rows::add).run();
             case "all" -> {
@@ -145,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
                 bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
-                    + ": gateway, run, throughput, compute, memory, isolation or all");
+                    + ": gateway, run, throughput, compute, memory, isolation, state or all");
         }
         print();
         return 0;
@@ -207,6 +216,90 @@ final class BenchCommand implements Callable<Integer> {
                 List<Long> process = time(Math.min(n, 50), () -> ok(cordon.run(small("bench"))));
                 addLatency("small run, PyPy sandbox process (" + Backend.PYPY_VARIABLE + ")", process, python, null);
             }
+        }
+    }
+
+    /** The run of the state bench: reads a small file of the principal's /tmp and writes it back, one longer. */
+    private static final String STATE_RUN = """
+            import os
+            n = len(open('/tmp/count').read()) if os.path.exists('/tmp/count') else 0
+            with open('/tmp/count', 'w') as f:
+                f.write('x' * ((n + 1) % 100))
+            """;
+
+    /**
+     * A run that reads and rewrites one small file in {@code /tmp}, on warm Cordons whose principals' state is on
+     * this machine and in PostgreSQL, the two timed alternately so that the machine's drift falls on both alike;
+     * and the database's transactions per run.
+     */
+    private void state() throws Exception {
+        if (stateDatabase == null) {
+            throw new IllegalArgumentException("bench state needs --state-database jdbc:postgresql://HOST/DB?user=U");
+        }
+        int n = Math.min(samples, 200);
+        Path dir = java.nio.file.Files.createTempDirectory("cordon-bench-state");
+        try (Cordon onDisk = Cordon.builder().dataDir(dir.resolve("local")).defaultLimits(LONG).preparedContexts(2)
+                .build();
+             Cordon inDatabase = Cordon.builder().dataDir(dir.resolve("postgres")).stateDatabase(stateDatabase, null,
+                     null, 4).defaultLimits(LONG).preparedContexts(2).build()) {
+            Execution run = Execution.builder().principal("bench-state").grant("fs.tmp").code(STATE_RUN).build();
+            long warmUntil = System.nanoTime() + Duration.ofSeconds(runWarmup).toNanos();
+            while (System.nanoTime() < warmUntil) {
+                ok(onDisk.run(run));
+                ok(inDatabase.run(run));
+            }
+            List<Long> local = new ArrayList<>();
+            List<Long> postgres = new ArrayList<>();
+            long transactions = transactions();
+            for (int i = 0; i < n; i++) {
+                local.add(timedWhenIdle(onDisk, run));
+                postgres.add(timedWhenIdle(inDatabase, run));
+            }
+            double perRun = (transactions() - transactions) / (double) n;
+            Collections.sort(local);
+            Collections.sort(postgres);
+            for (String k : List.of("median", "p90")) {
+                int at = k.equals("median") ? n / 2 : n * 9 / 10;
+                double l = local.get(at) / 1e6;
+                double p = postgres.get(at) / 1e6;
+                rows.add(new Row("run reading and rewriting a file in /tmp, state on this machine, " + k, l, "ms",
+                        null, null, null, null));
+                rows.add(new Row("run reading and rewriting a file in /tmp, state in PostgreSQL, " + k, p, "ms",
+                        "state on this machine", l, k.equals("median") ? "<= 3 ms more" : null,
+                        k.equals("median") ? p - l <= 3.0 : null));
+            }
+            rows.add(new Row("  PostgreSQL transactions per such run (pg_stat_database)", perRun, "", null, null, null,
+                    null));
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /**
+     * One run timed once its Cordon has its prepared contexts again and no guest thread at work, as a request
+     * finds a server that is not saturated.
+     */
+    private static long timedWhenIdle(Cordon cordon, Execution run) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while ((cordon.preparedContextsReady() < 2 || cordon.activeGuestThreads() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        long start = System.nanoTime();
+        ok(cordon.run(run));
+        return System.nanoTime() - start;
+    }
+
+    /** The state database's committed transactions so far, once the statistics of every connection are in. */
+    private long transactions() throws Exception {
+        Thread.sleep(1_500);   // each backend reports its statistics at most once a second, when idle
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(stateDatabase);
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery(
+                     "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+            r.next();
+            return r.getLong(1);
         }
     }
 
