@@ -128,13 +128,21 @@ class MemcachedTest {
 
     @Test
     void eachPrincipalHasItsOwnKeysUnlessTheServiceIsShared() {
+        assertOwnKeysUnlessShared(cordon, "cache", "shared");
+    }
+
+    /** On {@code cordon}'s services {@code own} (per principal) and {@code shared}: whose keys each call sees. */
+    static void assertOwnKeysUnlessShared(Cordon cordon, String own, String shared) {
         String set = "from cordon import gateway\nimport cordon\ngateway.connect(cordon.params['service']).call('set', 'score', 7)";
         String get = "from cordon import gateway\nimport cordon\nprint(gateway.connect(cordon.params['service']).call('get', 'score'))";
-        assertThat(run("alice", "cache", set).status()).isEqualTo(Status.OK);
-        assertThat(run("alice", "cache", get).stdout()).isEqualTo("7\n");
-        assertThat(run("bob", "cache", get).stdout()).isEqualTo("None\n");
-        assertThat(run("alice", "shared", set).status()).isEqualTo(Status.OK);
-        assertThat(run("bob", "shared", get).stdout()).isEqualTo("7\n");
+        java.util.function.BiFunction<String, String, java.util.function.Function<String, ExecutionResult>> on =
+                (principal, service) -> code -> cordon.run(Execution.builder().principal(principal)
+                        .grant("gateway:" + service).param("service", service).code(code).build());
+        assertThat(on.apply("alice", own).apply(set).status()).isEqualTo(Status.OK);
+        assertThat(on.apply("alice", own).apply(get).stdout()).isEqualTo("7\n");
+        assertThat(on.apply("bob", own).apply(get).stdout()).isEqualTo("None\n");
+        assertThat(on.apply("alice", shared).apply(set).status()).isEqualTo(Status.OK);
+        assertThat(on.apply("bob", shared).apply(get).stdout()).isEqualTo("7\n");
     }
 
     @Test

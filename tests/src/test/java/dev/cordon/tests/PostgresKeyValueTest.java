@@ -73,13 +73,7 @@ class PostgresKeyValueTest {
 
     @Test
     void eachPrincipalHasItsOwnKeysUnlessTheServiceIsShared() {
-        String set = "from cordon import gateway\nimport cordon\ngateway.connect(cordon.params['service']).call('set', 'score', 7)";
-        String get = "from cordon import gateway\nimport cordon\nprint(gateway.connect(cordon.params['service']).call('get', 'score'))";
-        assertThat(run("alice", "cache", set).status()).isEqualTo(Status.OK);
-        assertThat(run("alice", "cache", get).stdout()).isEqualTo("7\n");
-        assertThat(run("bob", "cache", get).stdout()).isEqualTo("None\n");
-        assertThat(run("alice", "shared", set).status()).isEqualTo(Status.OK);
-        assertThat(run("bob", "shared", get).stdout()).isEqualTo("7\n");
+        MemcachedTest.assertOwnKeysUnlessShared(cordon, "cache", "shared");
     }
 
     @Test

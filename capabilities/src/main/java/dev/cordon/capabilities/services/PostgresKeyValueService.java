@@ -39,7 +39,7 @@ public final class PostgresKeyValueService implements Service {
      * @param name   the service's name: the entries of two services are apart
      */
     public PostgresKeyValueService(DataSource source, String name, boolean shared) {
-        this(source, name, shared, 100_000, 1 << 20, PostgresKeyValueService::now);
+        this(source, name, shared, 100_000, 1 << 20, PostgresStore::nowNanos);
     }
 
     PostgresKeyValueService(DataSource source, String name, boolean shared, long maxEntries, int maxValueBytes,
@@ -224,10 +224,5 @@ public final class PostgresKeyValueService implements Service {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a stored value is not JSON", e);
         }
-    }
-
-    private static long now() {
-        java.time.Instant i = java.time.Instant.now();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 }

@@ -112,6 +112,12 @@ public final class PostgresStore implements PrincipalStore {
         return new PostgresStore(pool, pool, quota, scratch);
     }
 
+    /** The time as the state database's columns keep it: nanoseconds since the epoch. */
+    public static long nowNanos() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
     @Override
     public Quota quota() {
         return quota;
@@ -149,7 +155,7 @@ public final class PostgresStore implements PrincipalStore {
              PreparedStatement select = c.prepareStatement(
                      "SELECT id, created_ns FROM cordon_principal WHERE storage_name = ?")) {
             insert.setString(1, name);
-            insert.setLong(2, PostgresTree.now());
+            insert.setLong(2, nowNanos());
             insert.executeUpdate();
             select.setString(1, name);
             try (ResultSet r = select.executeQuery()) {

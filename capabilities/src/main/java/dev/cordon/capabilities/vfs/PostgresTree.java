@@ -814,9 +814,8 @@ final class PostgresTree implements FileTree {
         return f;
     }
 
-    static long now() {
-        java.time.Instant i = java.time.Instant.now();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    private static long now() {
+        return PostgresStore.nowNanos();
     }
 
     private static long nanos(FileTime t) {
