@@ -44,6 +44,7 @@ class KubernetesManifestsTest {
     private static final String CONFIG_FILE = "cordon-serve.json";
     private static ConfigMap configMap;
     private static Secret secret;
+    private static Secret databaseSecret;
     private static Deployment deployment;
     private static Service service;
     private static HorizontalPodAutoscaler hpa;
@@ -54,6 +55,7 @@ class KubernetesManifestsTest {
     static void parse() throws Exception {
         configMap = load("configmap.yaml", ConfigMap.class);
         secret = load("secret.yaml", Secret.class);
+        databaseSecret = load("database-secret.yaml", Secret.class);
         deployment = load("deployment.yaml", Deployment.class);
         service = load("service.yaml", Service.class);
         hpa = load("hpa.yaml", HorizontalPodAutoscaler.class);
@@ -84,9 +86,10 @@ class KubernetesManifestsTest {
         for (EnvVar v : container().getEnv()) {
             if (v.getValueFrom() != null && v.getValueFrom().getSecretKeyRef() != null) {
                 var ref = v.getValueFrom().getSecretKeyRef();
-                assertThat(ref.getName()).as(v.getName()).isEqualTo(secret.getMetadata().getName());
-                assertThat(secret.getStringData()).as(v.getName()).containsKey(ref.getKey());
-                env.put(v.getName(), secret.getStringData().get(ref.getKey()));
+                Secret from = ref.getName().equals(databaseSecret.getMetadata().getName()) ? databaseSecret : secret;
+                assertThat(ref.getName()).as(v.getName()).isEqualTo(from.getMetadata().getName());
+                assertThat(from.getStringData()).as(v.getName()).containsKey(ref.getKey());
+                env.put(v.getName(), from.getStringData().get(ref.getKey()));
             } else {
                 env.put(v.getName(), v.getValue());
             }
@@ -111,6 +114,22 @@ class KubernetesManifestsTest {
         var volume = pod().getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
         assertThat(volume.getConfigMap().getName()).isEqualTo(configMap.getMetadata().getName());
         assertThat(config.bind()).as("reachable from outside the pod").isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void theStateIsInTheDatabaseThePodsMayReachWithThePasswordFromItsSecret() {
+        ServeConfig config = config();
+        assertThat(config.state()).as("principals' state shared by the replicas").isNotNull();
+        assertThat(config.state().password()).isEqualTo(databaseSecret.getStringData().get("password"));
+        assertThat(configMap.getData().get(CONFIG_FILE)).doesNotContain(config.state().password());
+        java.net.URI db = java.net.URI.create(config.state().url().substring("jdbc:".length()));
+        var egress = policy.getSpec().getEgress().stream()
+                .filter(e -> e.getTo() != null && !e.getTo().isEmpty()).toList();
+        assertThat(egress).as("an egress rule to the database's pods").hasSize(1);
+        assertThat(egress.get(0).getTo().get(0).getPodSelector().getMatchLabels())
+                .containsEntry("app.kubernetes.io/name", db.getHost());
+        assertThat(egress.get(0).getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(db.getPort());
+        assertThat(config.services().get("cache")).as("kv, kept in the state database").isEqualTo("kv");
     }
 
     @Test
