@@ -84,6 +84,15 @@ class PostgresStoreTest {
     }
 
     @Test
+    void aFileAnotherNodeCreatedOrReplacedJustNowIsReadAtOnce() {
+        run(a, "recent", "import os; print(os.path.exists('/tmp/late'))");
+        run(b, "recent", "open('/tmp/late', 'w').write('made on b')");
+        assertThat(run(a, "recent", "print(open('/tmp/late').read())").stdout()).isEqualTo("made on b\n");
+        run(b, "recent", "open('/tmp/new', 'w').write('second'); import os; os.replace('/tmp/new', '/tmp/late')");
+        assertThat(run(a, "recent", "print(open('/tmp/late').read())").stdout()).isEqualTo("second\n");
+    }
+
+    @Test
     void appendsFromBothNodesAtOnceAreEachKeptOnce() {
         String append = """
                 import cordon

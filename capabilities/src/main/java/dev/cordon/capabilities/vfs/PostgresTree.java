@@ -65,6 +65,22 @@ final class PostgresTree implements FileTree {
     private final FileTime born;
     /** The files open for writing on this node, by inode; guarded by {@code this}. */
     private final Map<Long, WorkingCopy> working = new HashMap<>();
+    /**
+     * How long this node answers a lookup from what it read lately, when nothing changed here since: GraalPy
+     * looks a file up a dozen times as a program opens it, each a round trip otherwise. Other nodes' changes of
+     * names are seen within this time, as an NFS client's attribute cache sees them; changes always act on what
+     * the database holds, under the principal's lock.
+     */
+    static final long FRESH_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+    private static final int MAX_RECENT = 10_000;
+
+    private record Recent(java.util.Optional<Row> row, long at) {
+    }
+
+    /** Lookups of read-only operations, by path; emptied by every change made through this tree. */
+    private final Map<VirtualPath, Recent> recent = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The connections of read-only operations in progress, which may answer from {@link #recent}. */
+    private final Set<Connection> reading = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** What each operation in progress has read, by its connection. */
     private final Map<Connection, Map<VirtualPath, java.util.Optional<Row>>> lookups = new java.util.concurrent.ConcurrentHashMap<>();
     /** The ledger's bytes as last read from the database. */
@@ -146,23 +162,39 @@ final class PostgresTree implements FileTree {
     public SeekableByteChannel open(VirtualPath path, Set<? extends OpenOption> options) throws IOException {
         boolean follow = !options.contains(LinkOption.NOFOLLOW_LINKS);
         if (!OpenOptions.mutates(options)) {
-            Row row = read(c -> {
-                Row r = existing(c, resolve(c, path, follow, false), path);
-                checkOpenable(r, options, path, false);
-                return r;
-            }, path);
-            if (row.kind() == FileAttributes.Type.DIRECTORY) {
-                return new ByteArrayChannel(new byte[0]);
+            try {
+                return openToRead(path, options, follow);
+            } catch (NoSuchFileException e) {
+                // Perhaps from a lookup made lately, of a file another node has replaced since: ask again.
+                recent.clear();
+                return openToRead(path, options, follow);
             }
-            synchronized (this) {
-                WorkingCopy w = working.get(row.inode());
-                if (w != null && w.dirty()) {
-                    w.descriptors++;
-                    return w.open(false, false, false, false);
-                }
-            }
-            return snapshot(row, path);
         }
+        return openToWrite(path, options, follow);
+    }
+
+    private SeekableByteChannel openToRead(VirtualPath path, Set<? extends OpenOption> options, boolean follow)
+            throws IOException {
+        Row row = read(c -> {
+            Row r = existing(c, resolve(c, path, follow, false), path);
+            checkOpenable(r, options, path, false);
+            return r;
+        }, path);
+        if (row.kind() == FileAttributes.Type.DIRECTORY) {
+            return new ByteArrayChannel(new byte[0]);
+        }
+        synchronized (this) {
+            WorkingCopy w = working.get(row.inode());
+            if (w != null && w.dirty()) {
+                w.descriptors++;
+                return w.open(false, false, false, false);
+            }
+        }
+        return snapshot(row, path);
+    }
+
+    private SeekableByteChannel openToWrite(VirtualPath path, Set<? extends OpenOption> options, boolean follow)
+            throws IOException {
         boolean creates = options.contains(StandardOpenOption.CREATE)
                 || options.contains(StandardOpenOption.CREATE_NEW);
         boolean append = options.contains(StandardOpenOption.APPEND);
@@ -616,9 +648,26 @@ final class PostgresTree implements FileTree {
                 return known.orElse(null);
             }
         }
+        boolean mayRemember = reading.contains(c);
+        if (mayRemember) {
+            Recent r = recent.get(path);
+            if (r != null && System.nanoTime() - r.at() < FRESH_NANOS) {
+                if (seen != null) {
+                    seen.put(path, r.row());
+                }
+                return r.row().orElse(null);
+            }
+        }
+        long at = System.nanoTime();
         Row row = query(c, path);
         if (seen != null) {
             seen.put(path, java.util.Optional.ofNullable(row));
+        }
+        if (mayRemember) {
+            if (recent.size() >= MAX_RECENT) {
+                recent.clear();
+            }
+            recent.put(path, new Recent(java.util.Optional.ofNullable(row), at));
         }
         return row;
     }
@@ -774,9 +823,11 @@ final class PostgresTree implements FileTree {
     private <T> T read(Work<T> work, VirtualPath path) throws IOException {
         try (Connection c = source.getConnection()) {
             lookups.put(c, new HashMap<>());
+            reading.add(c);
             try {
                 return work.apply(c);
             } finally {
+                reading.remove(c);
                 lookups.remove(c);
             }
         } catch (SQLException e) {
@@ -799,6 +850,8 @@ final class PostgresTree implements FileTree {
                 throw e;
             } finally {
                 lookups.remove(c);
+                // Whatever this change did, lookups made before it are not answers after it.
+                recent.clear();
             }
         } catch (SQLException e) {
             throw storeFailed(e, path);
