@@ -12,7 +12,8 @@ import java.io.IOException;
  *
  * <p>What both promise (docs/state.md): a principal's tree is the same for all its calls; its quota holds
  * across all of them at once, the ledger changing with the data it counts; a change of names (create,
- * delete, rename, link, mode, times) is visible to every later operation at once, on every node; the bytes
+ * delete, rename, link, mode, times) is visible to every later operation on its node at once, and on other
+ * nodes within a quarter of a second (an open to read that finds nothing looks again at once); the bytes
  * written to a file are visible at once to every call on the node that wrote them, and to other nodes when
  * the last descriptor of the file on that node is closed, all of them at once, never part of a write.
  */
