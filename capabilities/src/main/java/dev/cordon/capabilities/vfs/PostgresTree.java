@@ -81,6 +81,8 @@ final class PostgresTree implements FileTree {
     private final Map<VirtualPath, Recent> recent = new java.util.concurrent.ConcurrentHashMap<>();
     /** The connections of read-only operations in progress, which may answer from {@link #recent}. */
     private final Set<Connection> reading = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The ledger each change in progress holds locked, by its connection (see {@link #held}). */
+    private final Map<Connection, long[]> ledgers = new java.util.concurrent.ConcurrentHashMap<>();
     /** What each operation in progress has read, by its connection. */
     private final Map<Connection, Map<VirtualPath, java.util.Optional<Row>>> lookups = new java.util.concurrent.ConcurrentHashMap<>();
     /** The ledger's bytes as last read from the database. */
@@ -790,15 +792,20 @@ final class PostgresTree implements FileTree {
         }
     }
 
+    /** The ledger of the change in progress on {@code c}: locked at its start, kept current by its changes. */
+    private long[] held(Connection c) {
+        return ledgers.get(c);
+    }
+
     private void reserveEntry(Connection c, VirtualPath path) throws SQLException, FileSystemException {
-        if (lockLedger(c)[1] + 1 > quota.maxEntries()) {
+        if (held(c)[1] + 1 > quota.maxEntries()) {
             throw QuotaLedger.exceeded(path);
         }
         ledgerChange(c, 0, 1);
     }
 
     private void reserveBytes(Connection c, long delta, VirtualPath path) throws SQLException, FileSystemException {
-        if (delta > 0 && lockLedger(c)[0] + delta > quota.maxBytes()) {
+        if (delta > 0 && held(c)[0] + delta > quota.maxBytes()) {
             throw QuotaLedger.exceeded(path);
         }
         ledgerChange(c, delta, 0);
@@ -806,13 +813,16 @@ final class PostgresTree implements FileTree {
 
     private void ledgerChange(Connection c, long bytes, long entries) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE cordon_principal SET used_bytes = used_bytes + ?,"
-                + " used_entries = used_entries + ? WHERE id = ? RETURNING used_bytes")) {
+                + " used_entries = used_entries + ? WHERE id = ? RETURNING used_bytes, used_entries")) {
             s.setLong(1, bytes);
             s.setLong(2, entries);
             s.setLong(3, principal);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
-                knownBytes = r.getLong(1);
+                long[] ledger = held(c);
+                ledger[0] = r.getLong(1);
+                ledger[1] = r.getLong(2);
+                knownBytes = ledger[0];
             }
         }
     }
@@ -841,7 +851,7 @@ final class PostgresTree implements FileTree {
             c.setAutoCommit(false);
             lookups.put(c, new HashMap<>());
             try {
-                lockLedger(c);
+                ledgers.put(c, lockLedger(c));
                 T result = work.apply(c);
                 c.commit();
                 return result;
@@ -850,6 +860,7 @@ final class PostgresTree implements FileTree {
                 throw e;
             } finally {
                 lookups.remove(c);
+                ledgers.remove(c);
                 // Whatever this change did, lookups made before it are not answers after it.
                 recent.clear();
             }
