@@ -394,6 +394,14 @@ def _track_open_files():
     original = _io.open
 
     def open(file, mode="r", *args, **kwargs):
+        if isinstance(mode, str) and "b" not in mode and len(args) < 2 and kwargs.get("encoding", "locale") in (
+                None, "locale"):
+            encoding = _locale_encoding()
+            if encoding is not None:
+                if args:
+                    kwargs["buffering"] = args[0]
+                    args = ()
+                kwargs["encoding"] = encoding
         f = original(file, mode, *args, **kwargs)
         if isinstance(mode, str) and any(c in mode for c in "wax+"):
             files.append(f)
@@ -422,6 +430,41 @@ def _track_open_files():
                 pass
 
     return flush_files
+
+
+def _locale_encoding():
+    """What locale.getencoding() answers, without importing locale; or None, and the caller lets GraalPy ask it.
+
+    A text file opened without an encoding asks GraalPy for the locale's, which it gets by importing locale, and
+    that module brings re, enum, collections and functools: 0.1 s or more in a fresh context, where the open
+    itself takes a millisecond. GraalPy's locale.getencoding() reads the environment (LC_ALL, LC_CTYPE, LANG,
+    LANGUAGE, the first that is set) and normalises it through its alias tables; this answers only for the
+    settings whose answer is known ("UTF-8" for C.UTF-8, the sandbox's own, and a few common ones; a test holds
+    each to the real module's). Anything else, or once locale has been imported (it may have been changed), is
+    left to the real module.
+    """
+    if "locale" in sys.modules:
+        return None
+    os = sys.modules.get("os")
+    if os is not None:
+        environ = os.environ
+    else:
+        import posix
+        environ = {k.decode("utf-8", "surrogateescape") if isinstance(k, bytes) else k:
+                   v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else v
+                   for k, v in posix.environ.items()}
+    for name in ("LC_ALL", "LC_CTYPE", "LANG", "LANGUAGE"):
+        value = environ.get(name)
+        if value:
+            if name == "LANGUAGE":
+                value = value.split(":")[0]
+            return _KNOWN_ENCODINGS.get(value)
+    return None
+
+
+# Locale settings and what GraalPy's locale.getencoding() answers for them (StdlibInSandboxTest checks each).
+_KNOWN_ENCODINGS = {name: "UTF-8" for name in ("C.UTF-8", "C.utf8", "en_US.UTF-8", "en_US.utf8", "en_GB.UTF-8",
+                                                "de_DE.UTF-8", "fr_FR.UTF-8")}
 
 
 def _json_numbers_in_scanner():
