@@ -944,15 +944,20 @@ def _shared_code(shared, source, filename):
     """The code of a module as the host's compiler context (which runs no guest code) compiles it, shared by every
     context that imports the same text under the same name; or None (the compiler context is busy or not booted
     yet), and this context compiles it itself. Only what importlib asks (exec, no flags, dont_inherit, default
-    optimize)."""
-    if _type(filename) is not _str or filename.startswith(_TRUSTED) or _type(source) not in (_str, _bytes):
+    optimize). A module of the read-only libraries (the standard library) is asked for by its file alone: its text
+    is the file's (_is_library_module), which the host reads itself; it is compiled as written and comes back as
+    marshalled code, which this context loads in a fraction of a parse."""
+    if _type(filename) is not _str or _type(source) not in (_str, _bytes):
         return None
     if _len(source) > SHARED_MAX:
         return None
-    text = _as_text(source)
-    if text is None:
-        return None
-    form = shared(filename, text)
+    if filename.startswith(_TRUSTED):
+        form = shared(filename, None)
+    else:
+        text = _as_text(source)
+        if text is None:
+            return None
+        form = shared(filename, text)
     if form is None:
         return None
     form = _str(form)
@@ -1086,9 +1091,13 @@ def install(monotonic, shared=None):
             return _compile(source, filename, mode, flags, dont_inherit, optimize, **kwargs)
         if shared is not None and mode == "exec" and flags == 0 and dont_inherit is True and optimize == -1 \
                 and not kwargs:
-            code = _shared_code(shared, source, filename)
-            if code is not None:
-                return code
+            library = _is_library_module(source, filename)
+            if library or not (_type(filename) is _str and filename.startswith(_TRUSTED)):
+                code = _shared_code(shared, source, filename)
+                if code is not None:
+                    return code
+            if library:
+                return _compile(source, filename, mode, flags, dont_inherit, optimize)
         return compile_guarded(source, filename, mode, flags, dont_inherit, optimize)
 
     def namespaces(globals, locals):

@@ -84,9 +84,13 @@ final class GraalPyRuntime implements AutoCloseable {
     private final Engine engine;
     private final HostTree languageHome;
     private final MemoryTree guestStdlib;
+    /** Where the language home is on the host, and the guest stdlib's files: what a library module's text is. */
+    private final Path homeDirectory;
+    private final Map<String, byte[]> guestStdlibFiles;
     private final DeviceTree devices = new DeviceTree();
     private final String coreHome;
     private final String stdlibHome;
+    private final String stdlibSubdirectory;
     private final Source boot;
     private final List<Source> sharedSources;
     private final GuardFacts guardFacts;
@@ -94,6 +98,14 @@ final class GraalPyRuntime implements AutoCloseable {
     private final ProgramSources programSources = new ProgramSources(4L << 20);
     /** Made with the world of the first context that asks; a compile needs none of it. */
     private volatile SharedModules sharedModules;
+    /** Contexts this runtime has opened, its own compiler context's among them. */
+    private final java.util.concurrent.atomic.AtomicLong contextsOpened = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * The contexts a runtime opens before a module is compiled for sharing: a process that runs one program (a
+     * {@code cordon run}, with the context prepared beside it) gains nothing from the shared forms, and booting
+     * the compiler context would only take the CPU from its call.
+     */
+    static final int CONTEXTS_BEFORE_SHARING = 3;
 
     private static GraalPyRuntime shared;
     private static int users;
@@ -128,8 +140,11 @@ final class GraalPyRuntime implements AutoCloseable {
         Map<String, byte[]> files = GuestStdlib.files();
         Layout layout = discoverLayout(engine, text(files, "_cordon_graalpy/layout.py"));
         this.languageHome = new HostTree(Path.of(layout.home));
+        this.homeDirectory = Path.of(layout.home).toAbsolutePath().normalize();
+        this.guestStdlibFiles = Map.copyOf(files);
         this.coreHome = HOME + "/" + layout.core;
         this.stdlibHome = HOME + "/" + layout.stdlib;
+        this.stdlibSubdirectory = layout.stdlib;
         this.guestStdlib = new MemoryTree(files, Instant.now());
         this.boot = Source.newBuilder("python", text(files, "_cordon_graalpy/start.py"), "<cordon-boot>")
                 .cached(true).buildLiteral();
@@ -244,6 +259,7 @@ final class GraalPyRuntime implements AutoCloseable {
     /** Builds a context denied everything but the given filesystem, bridge and streams. */
     Context newContext(GuestFileSystem fileSystem, GuestBridge bridge, InputStream in, OutputStream out,
                        OutputStream err) {
+        contextsOpened.incrementAndGet();
         Context context = Context.newBuilder("python")
                 .engine(engine)
                 .sandbox(SandboxPolicy.TRUSTED)
@@ -299,6 +315,15 @@ final class GraalPyRuntime implements AutoCloseable {
      */
     String sharedModule(String world, String filename, String text, Duration timeLeft) {
         SharedModules s = sharedModules;
+        if (s == null && contextsOpened.get() < CONTEXTS_BEFORE_SHARING) {
+            return null;
+        }
+        if (text == null) {
+            text = libraryText(filename);
+            if (text == null) {
+                return null;
+            }
+        }
         if (s == null) {
             synchronized (this) {
                 s = sharedModules;
@@ -309,6 +334,47 @@ final class GraalPyRuntime implements AutoCloseable {
             }
         }
         return s.form(filename, text, timeLeft);
+    }
+
+    /** Where the standard library is below {@link #HOME} ({@code lib/python3.12}). */
+    String librarySubdirectory() {
+        return stdlibSubdirectory;
+    }
+
+    /**
+     * The text of a module file of the read-only libraries as the guest sees it at {@code guestPath} (the
+     * language home, the guest stdlib), read here: a guest asks for a library module's shared form by its file
+     * alone. Null for any other path, a file that is not there or not UTF-8.
+     */
+    String libraryText(String guestPath) {
+        if (guestPath == null || !guestPath.endsWith(".py") || guestPath.contains("/./") || guestPath.contains("/../")
+                || guestPath.contains("//")) {
+            return null;
+        }
+        byte[] bytes;
+        if (guestPath.startsWith(GUEST_LIB + "/")) {
+            bytes = guestStdlibFiles.get(guestPath.substring(GUEST_LIB.length() + 1));
+        } else if (guestPath.startsWith(HOME + "/")) {
+            Path file = homeDirectory.resolve(guestPath.substring(HOME.length() + 1)).normalize();
+            if (!file.startsWith(homeDirectory) || !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (IOException e) {
+                return null;
+            }
+        } else {
+            return null;
+        }
+        if (bytes == null || bytes.length > SharedModules.MAX_CHARS) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** The sources of the programs that run as written, shared by every context of this runtime. */

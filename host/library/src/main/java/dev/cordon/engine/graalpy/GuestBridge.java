@@ -55,7 +55,8 @@ public final class GuestBridge {
 
     /**
      * The shared guarded form of a module the guest imports ({@link SharedModules#form}): "t" and text, "m"
-     * and marshalled code, or null, when the guest compiles the module for itself.
+     * and marshalled code, or null, when the guest compiles the module for itself. {@code text} is null for a
+     * module of the read-only libraries, whose text the host reads itself.
      */
     @HostAccess.Export
     public String sharedModule(String filename, String text) {

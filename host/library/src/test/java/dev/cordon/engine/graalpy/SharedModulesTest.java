@@ -100,6 +100,50 @@ class SharedModulesTest {
     }
 
     @Test
+    void aStandardLibraryModuleIsCompiledOnceAsWrittenAndEachContextKeepsItsOwnModule(@TempDir Path dir)
+            throws Exception {
+        String json = GraalPyRuntime.HOME + "/" + RUNTIME.get().librarySubdirectory() + "/json/encoder.py";
+        String text = RUNTIME.get().libraryText(json);
+        assertThat(text).as(json).contains("def py_encode_basestring");
+        try (Cordon cordon = Cordon.builder().mount("/opt/lib", Files.createDirectories(dir.resolve("lib")),
+                Access.READ_ONLY).dataDir(dir.resolve("data")).build()) {
+            // Fresh contexts import json until the compiler context has made its shared form; each changes the
+            // module for itself and leaves a file in its /tmp.
+            awaitTrue(() -> {
+                ExecutionResult r = run(cordon, "mallory", """
+                        import json.encoder, sys
+                        assert json.encoder.__file__ == %s, json.encoder.__file__
+                        print(getattr(json.encoder, 'planted', None), json.encoder.ESCAPE_DCT['"'])
+                        json.encoder.planted = 'mallory'
+                        json.encoder.ESCAPE_DCT['"'] = 'X'
+                        open('/tmp/mallory.txt', 'w').write('mine')
+                        """.formatted("'" + json + "'"));
+                assertThat(r.stdout()).as("%s", r).isEqualTo("None \\\"\n");
+                return RUNTIME.get().guardedCode().get(json, text) != null;
+            });
+            assertThat(RUNTIME.get().guardedCode().get(json, text).isSource()).as("marshalled, as written").isFalse();
+            for (String principal : java.util.List.of("mallory", "alice")) {
+                ExecutionResult r = run(cordon, principal, """
+                        import json, os
+                        print(getattr(json.encoder, 'planted', None), json.dumps('"'), os.listdir('/tmp'))
+                        """);
+                assertThat(r.status()).as("%s", r).isEqualTo(Status.OK);
+                assertThat(r.stdout()).as(principal)
+                        .isEqualTo("None \"\\\"\" " + (principal.equals("mallory") ? "['mallory.txt']" : "[]") + "\n");
+            }
+            // Text that is not the library's file, under its name, is the guest's own code: guarded, not shared.
+            ExecutionResult fake = run(cordon, "mallory", """
+                    code = compile('x = [0] * (10 ** 10)', %s, 'exec')
+                    try:
+                        exec(code)
+                    except MemoryError as e:
+                        print('refused:', 'before it started' in str(e))
+                    """.formatted("'" + json + "'"));
+            assertThat(fake.stdout()).as("%s", fake).isEqualTo("refused: True\n");
+        }
+    }
+
+    @Test
     void aModuleOverTheBoundIsNeverCompiledForSharing() {
         AtomicInteger compilers = new AtomicInteger();
         try (SharedModules shared = new SharedModules(new GuardedCode(1 << 20), () -> {
@@ -160,7 +204,8 @@ class SharedModulesTest {
     }
 
     private static ExecutionResult run(Cordon cordon, String principal, String code) {
-        return cordon.run(Execution.builder().principal(principal).grant("fs.read:/opt/lib").code(code).build());
+        return cordon.run(Execution.builder().principal(principal).grant("fs.read:/opt/lib", "fs.tmp").code(code)
+                .build());
     }
 
     /** Waits, up to a minute, for what a background thread does. */
