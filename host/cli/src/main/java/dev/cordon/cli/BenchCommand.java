@@ -53,10 +53,12 @@ import java.util.concurrent.atomic.AtomicLong;
         "              the next answer after a killed worker, an idle worker's resident memory",
         "  state       a run that reads and rewrites a small file in /tmp, principals' state on this",
         "              machine against a PostgreSQL database (--state-database), and its transactions",
+        "  programs    real programs in fresh prepared contexts: the first open() of a file in /tmp, and",
+        "              importing 28 everyday modules, against python3 doing the same",
         "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state or all.",
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs or all.",
             defaultValue = "gateway")
     String what;
 
@@ -144,6 +146,7 @@ final class BenchCommand implements Callable<Integer> {
             case "compute" -> compute();
             case "memory" -> memory();
             case "state" -> state();
+            case "programs" -> programs();
             case "isolation" -> new IsolationBench(smallProgram, Math.min(samples, 200), Duration.ofSeconds(runWarmup),
                     Duration.ofSeconds(seconds), rows::add).run();
             case "all" -> {
@@ -154,7 +157,7 @@ final class BenchCommand implements Callable<Integer> {
                 bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
-                    + ": gateway, run, throughput, compute, memory, isolation, state or all");
+                    + ": gateway, run, throughput, compute, memory, isolation, state, programs or all");
         }
         print();
         return 0;
@@ -275,6 +278,93 @@ final class BenchCommand implements Callable<Integer> {
                 files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
+    }
+
+    /** The 28 everyday modules of {@link #programs()}. */
+    static final String EVERYDAY_MODULES = "json, re, collections, itertools, functools, datetime, time, math, random,"
+            + " string, textwrap, base64, hashlib, struct, decimal, fractions, statistics, dataclasses, typing, enum,"
+            + " heapq, bisect, io, csv, html, urllib.parse, traceback";
+    /** Prints the milliseconds its own work took, by the interpreter's clock (time is imported before). */
+    private static final String FIRST_OPEN = """
+            import time
+            t = time.perf_counter()
+            with open('/tmp/bench-open.txt', 'w') as f:
+                f.write('s')
+            print((time.perf_counter() - t) * 1000)
+            """;
+    private static final String IMPORTS = """
+            import time
+            t = time.perf_counter()
+            import %s
+            print((time.perf_counter() - t) * 1000)
+            """.formatted(EVERYDAY_MODULES);
+
+    /**
+     * Real programs, each in a fresh prepared context of a warm Cordon (the next once the pool has refilled, as a
+     * server between requests): the first open() of a file in /tmp, and the import of 28 everyday modules, each
+     * timed by the interpreter itself, after {@link #runWarmup} seconds of the same runs; and python3 doing the
+     * same, started for each run.
+     */
+    private void programs() throws Exception {
+        int n = Math.min(samples, 200);
+        Path dir = java.nio.file.Files.createTempDirectory("cordon-bench-programs");
+        try (Cordon cordon = Cordon.builder().dataDir(dir).defaultLimits(LONG).preparedContexts(2).build()) {
+            Execution open = Execution.builder().principal("bench").grant("fs.tmp").code(FIRST_OPEN).build();
+            Execution imports = Execution.builder().principal("bench").code(IMPORTS).build();
+            long warmUntil = System.nanoTime() + Duration.ofSeconds(runWarmup).toNanos();
+            do {
+                ok(cordon.run(open));
+                ok(cordon.run(imports));
+            } while (System.nanoTime() < warmUntil);
+            List<Double> opens = new ArrayList<>();
+            List<Double> imported = new ArrayList<>();
+            List<Long> importRuns = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                opens.add(ownMillis(cordon, open, null));
+                imported.add(ownMillis(cordon, imports, importRuns));
+            }
+            String tmp = java.nio.file.Files.createTempDirectory("cordon-bench-python").toString();
+            String pythonOpen = FIRST_OPEN.replace("/tmp/", tmp + "/");
+            List<Double> pyOpens = new ArrayList<>();
+            List<Double> pyImports = new ArrayList<>();
+            for (int i = 0; i < Math.min(n, 30); i++) {
+                pyOpens.add(Double.parseDouble(python("-I", "-S", "-c", pythonOpen).strip()));
+                pyImports.add(Double.parseDouble(python("-I", "-S", "-c", IMPORTS).strip()));
+            }
+            double o = median(opens);
+            double m = median(imported);
+            rows.add(new Row("first open() of a file in /tmp, fresh prepared context, median", o, "ms",
+                    "python3, the same open", median(pyOpens), "<= 5 ms", o <= 5.0));
+            rows.add(new Row("import of 28 everyday modules, fresh prepared context, median", m, "ms",
+                    "python3, the same import", median(pyImports), "<= 50 ms", m <= 50.0));
+            Collections.sort(importRuns);
+            rows.add(new Row("  the whole run of that import, median", importRuns.get(importRuns.size() / 2) / 1e6,
+                    "ms", null, null, null, null));
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** The milliseconds a run printed, once its Cordon is idle with its contexts prepared; the run's own time too. */
+    private static double ownMillis(Cordon cordon, Execution run, List<Long> runNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while ((cordon.preparedContextsReady() < 2 || cordon.activeGuestThreads() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        long start = System.nanoTime();
+        ExecutionResult r = ok(cordon.run(run));
+        if (runNanos != null) {
+            runNanos.add(System.nanoTime() - start);
+        }
+        return Double.parseDouble(r.stdout().strip());
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     /**
