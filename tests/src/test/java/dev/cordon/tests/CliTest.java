@@ -129,6 +129,25 @@ class CliTest {
     }
 
     @Test
+    void benchProgramsTimesTheFirstOpenAndTheEverydayImportsBesidePython() throws Exception {
+        Run r = cli("bench", "programs", "--samples", "2", "--run-warmup", "0", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
+        assertThat(figures).hasSize(3);
+        for (int i = 0; i < 2; i++) {
+            JsonNode figure = figures.get(i);
+            assertThat(figure.path("name").asText()).startsWith(i == 0 ? "first open() of a file in /tmp"
+                    : "import of 28 everyday modules");
+            assertThat(figure.path("value").asDouble()).isPositive();
+            assertThat(figure.path("baseline").asText()).startsWith("python3");
+            assertThat(figure.path("ratio").asDouble()).isPositive();
+            assertThat(figure.path("met").isBoolean()).isTrue();
+        }
+        // The whole run holds the import it timed.
+        assertThat(figures.get(2).path("value").asDouble()).isGreaterThanOrEqualTo(figures.get(1).path("value").asDouble());
+    }
+
+    @Test
     void benchPrintsItsFiguresAsJsonWithTheirBaselines() throws Exception {
         Run r = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
