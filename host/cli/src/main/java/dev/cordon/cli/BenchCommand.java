@@ -349,10 +349,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The milliseconds a run printed, once its Cordon is idle with its contexts prepared; the run's own time too. */
     private static double ownMillis(Cordon cordon, Execution run, List<Long> runNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while ((cordon.preparedContextsReady() < 2 || cordon.activeGuestThreads() > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        awaitIdle(cordon);
         long start = System.nanoTime();
         ExecutionResult r = ok(cordon.run(run));
         if (runNanos != null) {
@@ -372,13 +369,18 @@ final class BenchCommand implements Callable<Integer> {
      * finds a server that is not saturated.
      */
     private static long timedWhenIdle(Cordon cordon, Execution run) throws InterruptedException {
+        awaitIdle(cordon);
+        long start = System.nanoTime();
+        ok(cordon.run(run));
+        return System.nanoTime() - start;
+    }
+
+    /** Waits, up to 30 s, until the Cordon has its two prepared contexts again and no guest thread at work. */
+    private static void awaitIdle(Cordon cordon) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while ((cordon.preparedContextsReady() < 2 || cordon.activeGuestThreads() > 0) && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        long start = System.nanoTime();
-        ok(cordon.run(run));
-        return System.nanoTime() - start;
     }
 
     /** The state database's committed transactions so far, once the statistics of every connection are in. */
