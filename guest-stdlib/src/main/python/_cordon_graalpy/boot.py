@@ -446,15 +446,13 @@ def _locale_encoding():
     if "locale" in sys.modules:
         return None
     os = sys.modules.get("os")
-    if os is not None:
-        environ = os.environ
-    else:
+    if os is None:
         import posix
-        environ = {k.decode("utf-8", "surrogateescape") if isinstance(k, bytes) else k:
-                   v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else v
-                   for k, v in posix.environ.items()}
     for name in ("LC_ALL", "LC_CTYPE", "LANG", "LANGUAGE"):
-        value = environ.get(name)
+        # Before os is imported, posix's own mapping (bytes on POSIX).
+        value = os.environ.get(name) if os is not None else posix.environ.get(name.encode(), posix.environ.get(name))
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "surrogateescape")
         if value:
             if name == "LANGUAGE":
                 value = value.split(":")[0]

@@ -4,6 +4,7 @@ import dev.cordon.capabilities.vfs.HostTree;
 import dev.cordon.capabilities.vfs.DeviceTree;
 import dev.cordon.capabilities.vfs.MemoryTree;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
+import dev.cordon.capabilities.vfs.VirtualPath;
 import dev.cordon.guest.GuestStdlib;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -84,13 +85,11 @@ final class GraalPyRuntime implements AutoCloseable {
     private final Engine engine;
     private final HostTree languageHome;
     private final MemoryTree guestStdlib;
-    /** Where the language home is on the host, and the guest stdlib's files: what a library module's text is. */
-    private final Path homeDirectory;
-    private final Map<String, byte[]> guestStdlibFiles;
+    /** The read-only libraries alone, as the guest sees them: where a library module's text is read. */
+    private final VirtualFileSystem libraries;
     private final DeviceTree devices = new DeviceTree();
     private final String coreHome;
     private final String stdlibHome;
-    private final String stdlibSubdirectory;
     private final Source boot;
     private final List<Source> sharedSources;
     private final GuardFacts guardFacts;
@@ -140,12 +139,10 @@ final class GraalPyRuntime implements AutoCloseable {
         Map<String, byte[]> files = GuestStdlib.files();
         Layout layout = discoverLayout(engine, text(files, "_cordon_graalpy/layout.py"));
         this.languageHome = new HostTree(Path.of(layout.home));
-        this.homeDirectory = Path.of(layout.home).toAbsolutePath().normalize();
-        this.guestStdlibFiles = Map.copyOf(files);
         this.coreHome = HOME + "/" + layout.core;
         this.stdlibHome = HOME + "/" + layout.stdlib;
-        this.stdlibSubdirectory = layout.stdlib;
         this.guestStdlib = new MemoryTree(files, Instant.now());
+        this.libraries = libraryMounts().build();
         this.boot = Source.newBuilder("python", text(files, "_cordon_graalpy/start.py"), "<cordon-boot>")
                 .cached(true).buildLiteral();
         this.sharedSources = sharedSources(files, Path.of(layout.home).resolve(layout.stdlib), stdlibHome);
@@ -252,8 +249,11 @@ final class GraalPyRuntime implements AutoCloseable {
 
     /** Starts a filesystem for one call with the two read-only trees every guest has. */
     VirtualFileSystem.Builder baseFileSystem() {
-        return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib)
-                .mount("/dev", devices);
+        return libraryMounts().mount("/dev", devices);
+    }
+
+    private VirtualFileSystem.Builder libraryMounts() {
+        return VirtualFileSystem.builder().mount(HOME, languageHome).mount(GUEST_LIB, guestStdlib);
     }
 
     /** Builds a context denied everything but the given filesystem, bridge and streams. */
@@ -336,44 +336,37 @@ final class GraalPyRuntime implements AutoCloseable {
         return s.form(filename, text, timeLeft);
     }
 
-    /** Where the standard library is below {@link #HOME} ({@code lib/python3.12}). */
-    String librarySubdirectory() {
-        return stdlibSubdirectory;
+    /** Where the guest sees the standard library ({@code /usr/lib/graalpy/lib/python3.12}). */
+    String stdlibHome() {
+        return stdlibHome;
     }
 
     /**
-     * The text of a module file of the read-only libraries as the guest sees it at {@code guestPath} (the
-     * language home, the guest stdlib), read here: a guest asks for a library module's shared form by its file
-     * alone. Null for any other path, a file that is not there or not UTF-8.
+     * The text of a module file of the read-only libraries (the language home, the guest stdlib) at
+     * {@code guestPath}, read from the trees the guest sees them in: a guest asks for a library module's shared
+     * form by its file alone. Null for a path not written as it resolves (no {@code .}, {@code ..} or empty
+     * part), outside the libraries, a file that is not there, past {@link SharedModules#MAX_CHARS} or not UTF-8.
      */
     String libraryText(String guestPath) {
-        if (guestPath == null || !guestPath.endsWith(".py") || guestPath.contains("/./") || guestPath.contains("/../")
-                || guestPath.contains("//")) {
-            return null;
-        }
-        byte[] bytes;
-        if (guestPath.startsWith(GUEST_LIB + "/")) {
-            bytes = guestStdlibFiles.get(guestPath.substring(GUEST_LIB.length() + 1));
-        } else if (guestPath.startsWith(HOME + "/")) {
-            Path file = homeDirectory.resolve(guestPath.substring(HOME.length() + 1)).normalize();
-            if (!file.startsWith(homeDirectory) || !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return null;
-            }
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (IOException e) {
-                return null;
-            }
-        } else {
-            return null;
-        }
-        if (bytes == null || bytes.length > SharedModules.MAX_CHARS) {
+        if (guestPath == null || !guestPath.endsWith(".py")) {
             return null;
         }
         try {
+            VirtualPath path = VirtualPath.of(guestPath);
+            if (!path.toString().equals(guestPath)) {
+                return null;
+            }
+            byte[] bytes;
+            try (InputStream in = java.nio.channels.Channels.newInputStream(
+                    libraries.open(path, java.util.Set.of(java.nio.file.StandardOpenOption.READ)))) {
+                bytes = in.readNBytes(SharedModules.MAX_CHARS + 1);
+            }
+            if (bytes.length > SharedModules.MAX_CHARS) {
+                return null;
+            }
             return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return null;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            return null;   // CharacterCodingException among them: not UTF-8
         }
     }
 

@@ -102,9 +102,13 @@ class SharedModulesTest {
     @Test
     void aStandardLibraryModuleIsCompiledOnceAsWrittenAndEachContextKeepsItsOwnModule(@TempDir Path dir)
             throws Exception {
-        String json = GraalPyRuntime.HOME + "/" + RUNTIME.get().librarySubdirectory() + "/json/encoder.py";
+        String json = RUNTIME.get().stdlibHome() + "/json/encoder.py";
         String text = RUNTIME.get().libraryText(json);
         assertThat(text).as(json).contains("def py_encode_basestring");
+        for (String outside : java.util.List.of(json.replace("/json/", "/./json/"), json.replace("/json/", "//json/"),
+                RUNTIME.get().stdlibHome() + "/../../../../etc/x.py", "/etc/x.py", "/tmp/x.py")) {
+            assertThat(RUNTIME.get().libraryText(outside)).as(outside).isNull();
+        }
         try (Cordon cordon = Cordon.builder().mount("/opt/lib", Files.createDirectories(dir.resolve("lib")),
                 Access.READ_ONLY).dataDir(dir.resolve("data")).build()) {
             // Fresh contexts import json until the compiler context has made its shared form; each changes the
