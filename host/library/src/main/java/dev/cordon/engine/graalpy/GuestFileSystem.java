@@ -75,10 +75,25 @@ final class GuestFileSystem implements FileSystem {
         vfs.recordTo(audit);
     }
 
-    private VirtualPath virtual(Path path) {
+    /**
+     * The path the guest means. A bare relative name such as {@code <frozen os>} is not looked for: GraalPy
+     * looks for a file of that name in the working directory each time it loads a frozen module's code, and
+     * would make a file a guest left there the text of that code for every context of the engine, besides a
+     * lookup in the principal's store each time. The guest reaches such a file by an absolute path.
+     */
+    private VirtualPath virtual(Path path) throws NoSuchFileException {
         String s = path.toString();
-        return path.isAbsolute() ? VirtualPath.of(s) : cwd.resolve(s);
+        if (path.isAbsolute()) {
+            return VirtualPath.of(s);
+        }
+        if (s.startsWith(FROZEN_PREFIX) && s.endsWith(">") && path.getNameCount() == 1) {
+            throw new NoSuchFileException(s);
+        }
+        return cwd.resolve(s);
     }
+
+    /** How GraalPy names the code of a frozen module. */
+    private static final String FROZEN_PREFIX = "<frozen ";
 
     private static Path real(VirtualPath path) {
         return Path.of(path.toString());
@@ -307,13 +322,14 @@ final class GuestFileSystem implements FileSystem {
 
     @Override
     public void setCurrentWorkingDirectory(Path currentWorkingDirectory) {
-        VirtualPath v = virtual(currentWorkingDirectory);
+        VirtualPath v;
         try {
+            v = virtual(currentWorkingDirectory);
             if (!vfs.attributes(v, true).isDirectory()) {
                 throw new IllegalArgumentException("not a directory: " + v);
             }
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no such directory: " + v);
+            throw new IllegalArgumentException("no such directory: " + currentWorkingDirectory);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
