@@ -315,6 +315,46 @@ class TmpFileSystemTest {
     }
 
     @Test
+    void aFileNamedAsGraalPyNamesFrozenCodeIsReachedOnlyByItsAbsolutePath() {
+        // GraalPy looks for "<frozen os>" in the working directory when it loads that module's code: a file a
+        // guest leaves there must not become that code's text.
+        ExecutionResult r = run("planter", """
+                import os
+                print(os.getcwd())
+                with open('/tmp/<frozen posixpath>', 'w') as f:
+                    f.write('planted = 1\\n')
+                print(os.listdir('/tmp'), os.path.exists('<frozen posixpath>'))
+                print(open('/tmp/<frozen posixpath>').read().strip())
+                os.remove('/tmp/<frozen posixpath>')
+                """, "fs.tmp");
+        assertThat(r.stdout()).as(r.toString())
+                .isEqualTo("/tmp\n['<frozen posixpath>'] False\nplanted = 1\n");
+    }
+
+    @Test
+    void aFileOpenedToWriteIsEmptiedEvenWithoutAWriteAndARewriteNearTheQuotaFits() {
+        // The quota is 2,000,000 bytes: a rewrite of a 1.5 MB file counts from the length it had, not on top of it.
+        String big = "with open('/tmp/big', 'w') as f:\n    f.write('%s' * 1_500_000)\n";
+        assertThat(run("rewriter", big.formatted("a"), "fs.tmp").status()).isEqualTo(Status.OK);
+        ExecutionResult rewritten = run("rewriter", big.formatted("b") + """
+                import os
+                print(os.path.getsize('/tmp/big'), open('/tmp/big').read(3))
+                open('/tmp/big', 'w').close()
+                """, "fs.tmp");
+        assertThat(rewritten.stdout()).as(rewritten.toString()).isEqualTo("1500000 bbb\n");
+        ExecutionResult emptied = run("rewriter", """
+                import os
+                print(os.path.getsize('/tmp/big'), repr(open('/tmp/big').read()))
+                with open('/tmp/other', 'wb') as f:
+                    f.write(b'c' * 1_900_000)
+                print(os.path.getsize('/tmp/other'))
+                os.remove('/tmp/big')
+                os.remove('/tmp/other')
+                """, "fs.tmp");
+        assertThat(emptied.stdout()).as(emptied.toString()).isEqualTo("0 ''\n1900000\n");
+    }
+
+    @Test
     void withoutTheGrantThereIsNoTmpAndWithoutTheMountGrantNoData() {
         run("nogrant", "open('/tmp/x', 'w').write('x')", "fs.tmp");
         ExecutionResult r = run("nogrant", """

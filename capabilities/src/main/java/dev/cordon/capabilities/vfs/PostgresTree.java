@@ -201,23 +201,36 @@ final class PostgresTree implements FileTree {
                 || options.contains(StandardOpenOption.CREATE_NEW);
         boolean append = options.contains(StandardOpenOption.APPEND);
         boolean truncate = options.contains(StandardOpenOption.TRUNCATE_EXISTING) && !append;
-        long[] opened = change(c -> {
-            VirtualPath resolved = resolve(c, path, follow, creates);
-            Row row = row(c, resolved);
+        // An existing file is opened on a fresh lookup alone: nothing changes in the database until its commit,
+        // so there is no ledger to lock and no lookup of this node's to forget.
+        long[] opened = read(c -> {
+            Row row = row(c, resolve(c, path, follow, creates));
             if (row == null) {
-                if (!creates) {
-                    throw new NoSuchFileException(path.toString());
-                }
-                directoryOf(c, resolved, path);
-                return new long[] {insert(c, resolved, FileAttributes.Type.FILE, FILE_MODE, null, path), 1};
+                return null;
             }
             checkOpenable(row, options, path, true);
-            return new long[] {row.inode(), 0};
-        }, path);
+            return new long[] {row.inode(), 0, row.size()};
+        }, path, false);
+        if (opened == null) {
+            opened = change(c -> {
+                VirtualPath resolved = resolve(c, path, follow, creates);
+                Row row = row(c, resolved);
+                if (row == null) {
+                    if (!creates) {
+                        throw new NoSuchFileException(path.toString());
+                    }
+                    directoryOf(c, resolved, path);
+                    return new long[] {insert(c, resolved, FileAttributes.Type.FILE, FILE_MODE, null, path), 1, 0};
+                }
+                checkOpenable(row, options, path, true);
+                return new long[] {row.inode(), 0, row.size()};
+            }, path);
+        }
         long inode = opened[0];
         boolean created = opened[1] == 1;
         try {
-            return workingCopy(inode, created, path).open(true, append, truncate, created);
+            return workingCopy(inode, created, truncate ? opened[2] : -1, path)
+                    .open(true, append, truncate, created);
         } catch (IOException | RuntimeException e) {
             if (created) {
                 discardCreated(inode);
@@ -249,9 +262,11 @@ final class PostgresTree implements FileTree {
 
     /**
      * The working copy of a file on this node, made from what the database holds if there is none yet, with
-     * one more descriptor counted.
+     * one more descriptor counted. An open that truncates ({@code truncatedFrom}, the length the database gave,
+     * else -1) starts an empty copy without reading the bytes it would throw away.
      */
-    private WorkingCopy workingCopy(long inode, boolean created, VirtualPath path) throws IOException {
+    private WorkingCopy workingCopy(long inode, boolean created, long truncatedFrom, VirtualPath path)
+            throws IOException {
         synchronized (this) {
             WorkingCopy w = working.get(inode);
             if (w != null) {
@@ -263,7 +278,7 @@ final class PostgresTree implements FileTree {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.DELETE_ON_CLOSE);
         try {
-            if (!created) {
+            if (!created && truncatedFrom < 0) {
                 read(c -> {
                     try (PreparedStatement s = c.prepareStatement("SELECT content FROM cordon_entry WHERE inode = ?")) {
                         s.setLong(1, inode);
@@ -291,6 +306,9 @@ final class PostgresTree implements FileTree {
                 return existing;
             }
             WorkingCopy w = new WorkingCopy(this, inode, channel);
+            if (!created && truncatedFrom > 0) {
+                w.emptiedFrom(truncatedFrom);
+            }
             w.descriptors++;
             working.put(inode, w);
             return w;
@@ -367,37 +385,41 @@ final class PostgresTree implements FileTree {
         }
     }
 
+    /**
+     * Commits a copy: its bytes and the ledger in one round trip, by the function {@code cordon_commit}
+     * (migration V3), which locks the principal's row first as every change does. A commit past the quota
+     * changes nothing.
+     */
     private void commit(WorkingCopy copy) throws IOException {
-        change(c -> {
-            long size;
-            try (PreparedStatement s = c.prepareStatement("SELECT size FROM cordon_entry WHERE inode = ? FOR UPDATE")) {
-                s.setLong(1, copy.inode());
-                try (ResultSet r = s.executeQuery()) {
-                    if (!r.next()) {
-                        return null; // deleted meanwhile: as on POSIX, its bytes go with it
-                    }
-                    size = r.getLong(1);
+        boolean append = copy.appendOnly();
+        long start = append ? copy.baseSize() : 0;
+        long length = copy.size() - start;
+        try (Connection c = source.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT used_bytes, used_entries, delta"
+                     + " FROM cordon_commit(?, ?, ?, ?, ?, ?)");
+             InputStream in = copy.stream(start)) {
+            s.setLong(1, principal);
+            s.setLong(2, copy.inode());
+            s.setBoolean(3, append);
+            s.setBinaryStream(4, in, length);
+            s.setLong(5, nanos(copy.modified()));
+            s.setLong(6, quota.maxBytes());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return; // deleted meanwhile: as on POSIX, its bytes go with it
+                }
+                knownBytes = r.getLong(1);
+                r.getLong(3);
+                if (r.wasNull()) {
+                    throw QuotaLedger.exceeded(null);
                 }
             }
-            long start = copy.appendOnly() ? copy.baseSize() : 0;
-            long length = copy.size() - start;
-            long newSize = copy.appendOnly() ? size + length : length;
-            reserveBytes(c, newSize - size, null);
-            String sql = copy.appendOnly()
-                    ? "UPDATE cordon_entry SET content = content || ?, size = ?, modified_ns = ?, changed_ns = ? WHERE inode = ?"
-                    : "UPDATE cordon_entry SET content = ?, size = ?, modified_ns = ?, changed_ns = ? WHERE inode = ?";
-            try (PreparedStatement s = c.prepareStatement(sql);
-                 InputStream in = copy.stream(start)) {
-                long now = nanos(copy.modified());
-                s.setBinaryStream(1, in, length);
-                s.setLong(2, newSize);
-                s.setLong(3, now);
-                s.setLong(4, now);
-                s.setLong(5, copy.inode());
-                s.executeUpdate();
-            }
-            return null;
-        }, null);
+        } catch (SQLException e) {
+            throw storeFailed(e, null);
+        } finally {
+            // Sizes changed: lookups made before are not answers after.
+            recent.clear();
+        }
     }
 
     /** A file this open created and could not finish opening, or that went over the quota: it goes. */
@@ -804,13 +826,6 @@ final class PostgresTree implements FileTree {
         ledgerChange(c, 0, 1);
     }
 
-    private void reserveBytes(Connection c, long delta, VirtualPath path) throws SQLException, FileSystemException {
-        if (delta > 0 && held(c)[0] + delta > quota.maxBytes()) {
-            throw QuotaLedger.exceeded(path);
-        }
-        ledgerChange(c, delta, 0);
-    }
-
     private void ledgerChange(Connection c, long bytes, long entries) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE cordon_principal SET used_bytes = used_bytes + ?,"
                 + " used_entries = used_entries + ? WHERE id = ? RETURNING used_bytes, used_entries")) {
@@ -831,9 +846,19 @@ final class PostgresTree implements FileTree {
 
     /** Lookups on their own, each statement seeing what is committed when it runs. */
     private <T> T read(Work<T> work, VirtualPath path) throws IOException {
+        return read(work, path, true);
+    }
+
+    /**
+     * Lookups on their own; with {@code recentOk} false, every lookup asks the database (an open to write must
+     * act on the entry that is there now, not on one another node replaced a moment ago).
+     */
+    private <T> T read(Work<T> work, VirtualPath path, boolean recentOk) throws IOException {
         try (Connection c = source.getConnection()) {
             lookups.put(c, new HashMap<>());
-            reading.add(c);
+            if (recentOk) {
+                reading.add(c);
+            }
             try {
                 return work.apply(c);
             } finally {

@@ -49,6 +49,15 @@ final class WorkingCopy {
         dirty = false;
     }
 
+    /**
+     * Made empty by the open that made it, without reading the {@code length} bytes the database holds: a change
+     * that replaces them, counted from that length.
+     */
+    synchronized void emptiedFrom(long length) {
+        baseSize = length;
+        changed(0);
+    }
+
     /** Its changes are given up (a file created over the quota): nothing to commit. */
     synchronized void forget() {
         dirty = false;
@@ -165,7 +174,10 @@ final class WorkingCopy {
                 synchronized (WorkingCopy.this) {
                     long size = file.size();
                     long at = append ? size : position;
-                    long growth = Math.max(0, at + src.remaining() - size);
+                    // What the ledger will count past the length the copy had when made: a file emptied and
+                    // written again grows only past that length.
+                    long end = Math.max(size, at + src.remaining());
+                    long growth = Math.max(0, end - baseSize) - Math.max(0, size - baseSize);
                     if (!tree.mayGrow(growth)) {
                         exceeded = true;
                         if (!created && size > lengthAtOpen) {
