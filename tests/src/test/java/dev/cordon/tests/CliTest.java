@@ -148,6 +148,35 @@ class CliTest {
     }
 
     @Test
+    void benchServiceLoadsANewServerOverHttpBesidePython() throws Exception {
+        Run r = cli("bench", "service", "--service-seconds", "5", "--isolation", "in-process", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode figures = new ObjectMapper().readTree(r.out()).path("figures");
+        List<String> names = new ArrayList<>();
+        figures.forEach(f -> names.add(f.path("name").asText()));
+        assertThat(names).hasSize(9);
+        assertThat(names.get(0)).isEqualTo("service (isolation in-process): a new cordon serve listening after");
+        assertThat(figures.get(0).path("value").asDouble()).isPositive();
+        // The two periods of small runs, and the importing program: rates beside python3's, judged by a target.
+        for (int i : new int[] {1, 2, 4}) {
+            JsonNode rate = figures.get(i);
+            assertThat(rate.path("unit").asText()).isEqualTo("runs/s");
+            assertThat(rate.path("baseline").asText()).isEqualTo("python3");
+            assertThat(rate.path("baselineValue").asDouble()).isPositive();
+            assertThat(rate.path("met").isBoolean()).isTrue();
+        }
+        assertThat(names.get(1)).endsWith("first 5 s");
+        assertThat(names.get(2)).endsWith("seconds 5 to 10");
+        // A warm server answers many small runs in five seconds; the importing program at least once per client.
+        assertThat(figures.get(2).path("value").asDouble()).isGreaterThan(1);
+        assertThat(figures.get(4).path("value").asDouble()).isPositive();
+        // The paced run's round trip holds the guest's own time.
+        assertThat(figures.get(7).path("target").asText()).isEqualTo("<= 3 ms");
+        assertThat(figures.get(7).path("value").asDouble())
+                .isGreaterThanOrEqualTo(figures.get(8).path("value").asDouble());
+    }
+
+    @Test
     void benchPrintsItsFiguresAsJsonWithTheirBaselines() throws Exception {
         Run r = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--json");
         assertThat(r.exit()).as(r.err()).isZero();

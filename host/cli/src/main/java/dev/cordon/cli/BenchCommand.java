@@ -6,6 +6,7 @@ import dev.cordon.Backend;
 import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
+import dev.cordon.Isolation;
 import dev.cordon.Limits;
 import dev.cordon.Session;
 import dev.cordon.capabilities.Grants;
@@ -55,10 +56,13 @@ import java.util.concurrent.atomic.AtomicLong;
         "              machine against a PostgreSQL database (--state-database), and its transactions",
         "  programs    real programs in fresh prepared contexts: the first open() of a file in /tmp, and",
         "              importing 28 everyday modules, against python3 doing the same",
+        "  service     a newly started cordon serve under two keep-alive HTTP clients: small runs over a",
+        "              first period and the next (--service-seconds each), an importing program, a paced",
+        "              small run's round trip; against python3 -I -S -c from two workers",
         "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs or all.",
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs, service or all.",
             defaultValue = "gateway")
     String what;
 
@@ -106,6 +110,14 @@ final class BenchCommand implements Callable<Integer> {
             + " principal of its own to it.")
     String stateDatabase;
 
+    @Option(names = "--service-seconds", paramLabel = "N", description = "The length of each of the service bench's"
+            + " two periods of small runs, the first from the server's start (default: 120); the importing program"
+            + " runs half as long, python3 a quarter (at least 2 s).", defaultValue = "120")
+    int serviceSeconds;
+
+    @Option(names = "--isolation", paramLabel = "MODE", description = "The service bench's server: in-process or"
+            + " process (default: what cordon serve defaults to).")
+    String isolation;
 
     /** The default small run ({@code small.py}): a sum over a generator and a print. */
     static final String SMALL = resourceText("small.py");
@@ -126,9 +138,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (samples < 1 || warmup < 0 || seconds < 1 || runWarmup < 0 || throughputWarmup < 0 || throughputSettle < 0
+        if (samples < 1 || warmup < 0 || seconds < 1 || serviceSeconds < 1 || runWarmup < 0 || throughputWarmup < 0 || throughputSettle < 0
                 || computeWarmup < 0) {
-            throw new IllegalArgumentException("--samples and --seconds must be at least 1, the warm-ups at least 0");
+            throw new IllegalArgumentException("--samples, --seconds and --service-seconds must be at least 1, the"
+                    + " warm-ups at least 0");
         }
         for (String w : workloads) {
             if (!WORKLOADS.contains(w)) {
@@ -147,6 +160,9 @@ final class BenchCommand implements Callable<Integer> {
             case "memory" -> memory();
             case "state" -> state();
             case "programs" -> programs();
+            case "service" -> new ServiceBench(smallProgram, Duration.ofSeconds(serviceSeconds),
+                    isolation == null ? null : Isolation.parse(isolation), BenchCommand::pythonExecutable, rows::add)
+                    .run();
             case "isolation" -> new IsolationBench(smallProgram, Math.min(samples, 200), Duration.ofSeconds(runWarmup),
                     Duration.ofSeconds(seconds), rows::add).run();
             case "all" -> {
@@ -157,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
                 bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
-                    + ": gateway, run, throughput, compute, memory, isolation, state, programs or all");
+                    + ": gateway, run, throughput, compute, memory, isolation, state, programs, service or all");
         }
         print();
         return 0;
@@ -775,7 +791,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (r.baseline() != null) {
                     f.put("baseline", r.baselineName());
                     f.put("baselineValue", r.baseline());
-                    f.put("ratio", r.baseline() / r.value());
+                    f.put("ratio", ratio(r));
                 }
                 if (r.target() != null) {
                     f.put("target", r.target());
@@ -789,9 +805,25 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("%-72s %12s  %-34s %s%n", "figure", "value", "baseline (same run)", "target");
         for (Row r : rows) {
             String baseline = r.baseline() == null ? "" : "%s %.2f %s (%.2fx)".formatted(r.baselineName(), r.baseline(),
-                    r.unit(), r.baseline() / r.value());
+                    r.unit(), ratio(r));
             String target = r.target() == null ? "" : r.target() + (r.met() ? ": met" : ": NOT met");
             System.out.printf("%-72s %9.2f %-3s %-34s %s%n", r.name(), r.value(), r.unit(), baseline, target);
+        }
+    }
+
+    /** How many times better than its baseline a figure is: a rate's more, a time's less. */
+    private static double ratio(Row r) {
+        return r.unit().equals("runs/s") ? r.value() / r.baseline() : r.baseline() / r.value();
+    }
+
+    private static String pythonExecutable() {
+        try {
+            return CPython.get().executable();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while python3 was found", e);
         }
     }
 
