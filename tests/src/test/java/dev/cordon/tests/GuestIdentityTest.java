@@ -72,4 +72,21 @@ class GuestIdentityTest {
         ExecutionResult read = run(Execution.builder().grant("fs.tmp").code("print(open('results.csv').read().strip())"));
         assertThat(read.stdout()).isEqualTo("a,b\n");
     }
+
+    @Test
+    void whatTheGuestWritesIsItsOwnAndTheLibraryIsRoots() {
+        // pathlib's owner() and group() ask pwd and grp for st_uid and st_gid: the guest's own files must name
+        // the guest user, which pwd knows, not root, which it does not.
+        ExecutionResult r = run(Execution.builder().grant("fs.tmp").code("""
+                import os, pathlib
+                os.mkdir('/tmp/owned-dir')
+                p = pathlib.Path('/tmp/owned-dir/f.txt')
+                p.write_text('mine')
+                print(p.owner(), p.group(), os.stat(p).st_uid == os.getuid(), os.stat('/tmp').st_gid == os.getgid())
+                print(os.lstat('/tmp/owned-dir').st_uid, os.stat(os.__file__).st_uid, os.stat('/dev/null').st_uid)
+                p.unlink()
+                os.rmdir('/tmp/owned-dir')
+                """));
+        assertThat(r.stdout()).as("%s", r.error()).isEqualTo("sandbox sandbox True True\n1000 0 0\n");
+    }
 }

@@ -32,6 +32,12 @@ public final class DeviceTree implements FileTree {
         return true;
     }
 
+    /** Devices are root's, as on Linux, though the guest may write to them. */
+    @Override
+    public boolean guestOwned() {
+        return false;
+    }
+
     @Override
     public FileAttributes attributes(VirtualPath path, boolean followLinks) throws IOException {
         if (path.isRoot()) {

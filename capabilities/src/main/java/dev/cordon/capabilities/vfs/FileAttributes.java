@@ -22,6 +22,12 @@ import java.util.Objects;
 public record FileAttributes(Type type, long size, int mode, FileTime lastModified, FileTime lastAccess,
                              FileTime created, long inode, long device, int links, int uid, int gid) {
 
+    /** The same entry, owned by {@code uid} and {@code gid}. */
+    public FileAttributes ownedBy(int uid, int gid) {
+        return uid == this.uid && gid == this.gid ? this
+                : new FileAttributes(type, size, mode, lastModified, lastAccess, created, inode, device, links, uid, gid);
+    }
+
     /** The kinds of file the virtual tree holds. */
     public enum Type {
         FILE(0100000), DIRECTORY(0040000), SYMLINK(0120000);

@@ -23,6 +23,11 @@ public interface FileTree {
     /** Whether the guest may change this tree. */
     boolean writable();
 
+    /** Whether what this tree holds is the guest user's own (its files), rather than root's: a writable tree's. */
+    default boolean guestOwned() {
+        return writable();
+    }
+
     /** {@code stat} (following a final symbolic link) or {@code lstat}. */
     FileAttributes attributes(VirtualPath path, boolean followLinks) throws IOException;
 

@@ -44,9 +44,15 @@ public final class VirtualFileSystem {
     private final long syntheticDevice = Devices.next();
     private final OpenFiles openFiles = new OpenFiles();
 
-    private VirtualFileSystem(Map<VirtualPath, FileTree> mounts, AuditTrail audit) {
+    /** Who owns the entries of writable trees (the guest's own files); read-only trees' belong to root. */
+    private final int ownerUid;
+    private final int ownerGid;
+
+    private VirtualFileSystem(Map<VirtualPath, FileTree> mounts, AuditTrail audit, int ownerUid, int ownerGid) {
         this.mounts = mounts;
         this.audit = audit;
+        this.ownerUid = ownerUid;
+        this.ownerGid = ownerGid;
     }
 
     public static Builder builder() {
@@ -57,8 +63,20 @@ public final class VirtualFileSystem {
     public static final class Builder {
         private final Map<VirtualPath, FileTree> mounts = new LinkedHashMap<>();
         private AuditTrail audit = new AuditTrail();
+        private int ownerUid;
+        private int ownerGid;
 
         private Builder() {
+        }
+
+        /**
+         * The user and group that own what writable trees hold: the guest's own files, as a process's files are
+         * its user's (default 0 and 0, root's, as every read-only tree's entries are).
+         */
+        public Builder owner(int uid, int gid) {
+            this.ownerUid = uid;
+            this.ownerGid = gid;
+            return this;
         }
 
         /**
@@ -88,7 +106,7 @@ public final class VirtualFileSystem {
                     .sorted(Comparator.comparingInt((Map.Entry<VirtualPath, FileTree> e) -> e.getKey().depth())
                             .reversed())
                     .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-            return new VirtualFileSystem(sorted, audit);
+            return new VirtualFileSystem(sorted, audit, ownerUid, ownerGid);
         }
     }
 
@@ -125,7 +143,8 @@ public final class VirtualFileSystem {
             return syntheticDirectory(path);
         }
         try {
-            return at.tree.attributes(at.relative, followLinks);
+            FileAttributes a = at.tree.attributes(at.relative, followLinks);
+            return at.tree.guestOwned() ? a.ownedBy(ownerUid, ownerGid) : a;
         } catch (FileSystemException e) {
             throw rethrow(e, path, at);
         }

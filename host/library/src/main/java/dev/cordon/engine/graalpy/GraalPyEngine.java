@@ -19,6 +19,8 @@ public final class GraalPyEngine implements Engine {
     private final GraalPyRuntime runtime;
     private final PreparedSandboxes prepared;
     private final String world;
+    private final int uid;
+    private final int gid;
 
     /**
      * Starts GraalPy (seconds, the first time in a JVM) and begins preparing contexts.
@@ -38,13 +40,16 @@ public final class GraalPyEngine implements Engine {
     public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy, boolean betweenCalls) {
         this.runtime = GraalPyRuntime.acquire();
         this.world = world.toText();
+        this.uid = world.uid();
+        this.gid = world.gid();
         this.prepared = preparedContexts > 0
                 ? new PreparedSandboxes(runtime, this.world, preparedContexts, busy, betweenCalls) : null;
     }
 
+    /** The library's read-only trees and /dev; what the call may write is the guest user's own. */
     @Override
     public VirtualFileSystem.Builder baseFileSystem() {
-        return runtime.baseFileSystem();
+        return runtime.baseFileSystem().owner(uid, gid);
     }
 
     @Override

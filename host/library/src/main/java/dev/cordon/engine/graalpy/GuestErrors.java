@@ -18,6 +18,8 @@ import java.util.List;
  */
 final class GuestErrors {
 
+    private static final System.Logger LOG = System.getLogger(GuestErrors.class.getName());
+
     private GuestErrors() {
     }
 
@@ -83,6 +85,8 @@ final class GuestErrors {
                     new GuestError("PermissionError", message, traceback(e, "PermissionError: " + message)));
         }
         String message = "the interpreter failed internally; the sandbox was discarded";
+        // The guest sees only that; the fault itself is the operator's to read.
+        LOG.log(System.Logger.Level.WARNING, "the interpreter failed internally on guest code", e);
         return new Outcome(Status.ERROR,
                 new GuestError("SystemError", message, traceback(e, "SystemError: " + message)));
     }

@@ -91,7 +91,7 @@ public final class PyPyEngine implements Engine {
     public VirtualFileSystem.Builder baseFileSystem() {
         return VirtualFileSystem.builder().mount("/pypy/bin", new InterpreterTree("pypy-c"))
                 .mount("/pypy/lib-python", libPython).mount("/pypy/lib_pypy", libPypy)
-                .mount(GUEST_LIB, guestStdlib).mount("/dev", new DeviceTree());
+                .mount(GUEST_LIB, guestStdlib).mount("/dev", new DeviceTree()).owner(world.uid(), world.gid());
     }
 
     @Override
