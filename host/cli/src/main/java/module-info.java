@@ -7,7 +7,10 @@ module dev.cordon.cli {
     requires org.graalvm.polyglot;
     requires java.management;
     requires jdk.management;
+    requires jdk.net;
+    requires jdk.unsupported;
 
     exports dev.cordon.cli;
+    exports dev.cordon.cli.daemon;
     opens dev.cordon.cli to info.picocli;
 }

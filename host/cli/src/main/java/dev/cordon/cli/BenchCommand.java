@@ -59,14 +59,17 @@ import java.util.concurrent.atomic.AtomicLong;
         "  service     a newly started cordon serve under two keep-alive HTTP clients: small runs over a",
         "              first period and the next (--service-seconds each), an importing program, a paced",
         "              small run's round trip; against python3 -I -S -c from two workers",
+        "  cli         ./cordon run -c 'print(1)' as a shell runs it: the first call, which starts your",
+        "              background process, then calls once it is up, and with --no-daemon; against",
+        "              python3 -I -S -c",
         "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs, service or all.",
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs, service, cli or all.",
             defaultValue = "gateway")
     String what;
 
-    @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run).", defaultValue = "20000")
+    @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run, 20 commands for cli).", defaultValue = "20000")
     int samples;
 
     @Option(names = "--warmup", description = "Gateway calls before timing, so the JIT has compiled the path (default: 1000000).",
@@ -163,6 +166,8 @@ final class BenchCommand implements Callable<Integer> {
             case "service" -> new ServiceBench(smallProgram, Duration.ofSeconds(serviceSeconds),
                     isolation == null ? null : Isolation.parse(isolation), BenchCommand::pythonExecutable, rows::add)
                     .run();
+            case "cli" -> new CliBench(Math.min(samples, 20), Duration.ofSeconds(runWarmup),
+                    BenchCommand::pythonExecutable, rows::add).run();
             case "isolation" -> new IsolationBench(smallProgram, Math.min(samples, 200), Duration.ofSeconds(runWarmup),
                     Duration.ofSeconds(seconds), rows::add).run();
             case "all" -> {
@@ -173,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
                 bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
-                    + ": gateway, run, throughput, compute, memory, isolation, state, programs, service or all");
+                    + ": gateway, run, throughput, compute, memory, isolation, state, programs, service, cli or all");
         }
         print();
         return 0;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "cordon", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs untrusted Python in a sandbox with only the capabilities you grant.",
-        subcommands = {RunCommand.class, ReplCommand.class, BenchCommand.class, ConformanceCommand.class, ServeCommand.class, McpCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ReplCommand.class, BenchCommand.class, ConformanceCommand.class, ServeCommand.class, McpCommand.class, DaemonCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:OK", "1:the guest's code raised an exception or exited non-zero", "2:bad usage",
                 "3:a limit was reached (time, CPU, memory, output)", "4:the call was rejected",
@@ -34,7 +34,46 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code, without exiting. */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return execute(Terminal.system(), args);
+    }
+
+    /** Runs the command line with these streams, working directory and Cordons. */
+    static int execute(Terminal terminal, String... args) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        return configured(new CommandLine(new Main(), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                if (type == RunCommand.class) {
+                    return type.cast(new RunCommand(terminal));
+                }
+                if (type == ReplCommand.class) {
+                    return type.cast(new ReplCommand(terminal));
+                }
+                return defaults.create(type);
+            }
+        }), terminal).execute(args);
+    }
+
+    /**
+     * Runs {@code cordon run} or {@code cordon repl} with a parser of that command alone, as the background
+     * process does for each command handed to it (the whole command line's parser takes milliseconds to build).
+     */
+    static int executeCommand(Terminal terminal, String command, java.util.List<String> args) {
+        Object cmd = switch (command) {
+            case "run" -> new RunCommand(terminal);
+            case "repl" -> new ReplCommand(terminal);
+            default -> throw new IllegalArgumentException("not a command of the background process: " + command);
+        };
+        CommandLine cli = new CommandLine(cmd);
+        cli.setCommandName("cordon " + command);
+        return configured(cli, terminal).execute(args.toArray(String[]::new));
+    }
+
+    private static CommandLine configured(CommandLine cli, Terminal terminal) {
+        if (terminal.out() != System.out) {
+            cli.setOut(new java.io.PrintWriter(terminal.out(), true));
+            cli.setErr(new java.io.PrintWriter(terminal.err(), true));
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof java.io.UncheckedIOException) {
@@ -44,7 +83,7 @@ public final class Main implements Runnable {
             commandLine.getErr().println("cordon: internal error: " + e);
             return EXIT_INTERNAL;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override

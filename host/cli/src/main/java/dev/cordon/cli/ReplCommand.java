@@ -1,6 +1,5 @@
 package dev.cordon.cli;
 
-import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.Session;
@@ -27,13 +26,20 @@ final class ReplCommand implements Callable<Integer> {
     @Mixin
     SandboxOptions sandbox;
 
+    private final Terminal terminal;
+
+    ReplCommand(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
     @Override
     public Integer call() throws IOException {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (Cordon cordon = sandbox.cordon();
-             Session session = cordon.session(sandbox.principal, Grants.of(sandbox.grants))) {
+        PrintStream out = terminal.out();
+        PrintStream err = terminal.err();
+        sandbox.resolveAgainst(terminal);
+        BufferedReader in = new BufferedReader(new InputStreamReader(terminal.in(), StandardCharsets.UTF_8));
+        try (Terminal.Lease lease = terminal.cordons().lease(sandbox);
+             Session session = lease.cordon().session(sandbox.principal, Grants.of(sandbox.grants))) {
             err.println("Cordon sandboxed Python (principal " + sandbox.principal + ", grants "
                     + sandbox.grants + "). Ctrl-D to leave.");
             StringBuilder entry = new StringBuilder();

@@ -1,6 +1,5 @@
 package dev.cordon.cli;
 
-import dev.cordon.Cordon;
 import dev.cordon.Execution;
 import dev.cordon.ExecutionResult;
 import dev.cordon.json.ResultJson;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code cordon run}: runs one script in a fresh sandbox. */
@@ -37,32 +35,39 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private final Terminal terminal;
+
+    RunCommand(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
     @Override
     public Integer call() {
         if ((code == null) == (file == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of FILE, -c CODE or -");
         }
+        sandbox.resolveAgainst(terminal);
         Execution.Builder b = sandbox.execution();
         if (code != null) {
-            b.code(code, "<string>").stdin(System.in);
+            b.code(code, "<string>").stdin(terminal.in());
         } else if (file.equals("-")) {
             try {
-                b.code(new String(System.in.readAllBytes(), StandardCharsets.UTF_8), "<stdin>");
+                b.code(new String(terminal.in().readAllBytes(), StandardCharsets.UTF_8), "<stdin>");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the script from standard input", e);
             }
         } else {
-            b.file(Path.of(file)).stdin(System.in);
+            b.file(terminal.path(file)).stdin(terminal.in());
         }
-        PrintStream out = System.out;
-        PrintStream err = System.err;
+        PrintStream out = terminal.out();
+        PrintStream err = terminal.err();
         if (!json) {
             b.stdoutTee(out).stderrTee(err);
         }
         Execution execution = b.build();
         ExecutionResult result;
-        try (Cordon cordon = sandbox.cordon()) {
-            result = cordon.run(execution);
+        try (Terminal.Lease lease = terminal.cordons().lease(sandbox)) {
+            result = lease.cordon().run(execution);
         }
         if (json) {
             out.println(ResultJson.toJson(result));

@@ -78,6 +78,39 @@ final class SandboxOptions {
             + " (GraalPy in worker JVMs, each with a heap of its own). Default: $CORDON_ISOLATION, else in-process.")
     String isolation;
 
+    @Option(names = "--no-daemon", description = "Run in this process rather than in your background process that"
+            + " keeps a warm engine (also: CORDON_NO_DAEMON=1; see cordon daemon).")
+    boolean noDaemon;
+
+    /**
+     * Reads the paths the user typed (mounts, the data directory, an SQLite file, the PyPy binary) against the
+     * command's working directory, where the process that runs it has another one.
+     */
+    void resolveAgainst(Terminal terminal) {
+        if (terminal.workingDirectory() == null) {
+            return;
+        }
+        mounts.replaceAll((point, dir) -> terminal.path(dir));
+        dataDir = terminal.path(dataDir != null ? dataDir : Path.of("var", "cordon"));
+        services.replaceAll((name, spec) -> {
+            String sqlite = "jdbc:sqlite:";
+            String file = spec.startsWith(sqlite) ? spec.substring(sqlite.length()) : null;
+            return file == null || file.isEmpty() || file.startsWith(":") || file.startsWith("file:")
+                    ? spec : sqlite + terminal.path(file);
+        });
+        if (pypySandbox != null && pypySandbox.contains("/")) {
+            pypySandbox = terminal.path(pypySandbox).toString();
+        }
+    }
+
+    /** What the {@link Cordon} of these options is made of: two commands with the same key can share one. */
+    String cordonKey() {
+        return String.join("\n", String.valueOf(backend), String.valueOf(pypySandbox), String.valueOf(isolation),
+                String.valueOf(dataDir), mounts.toString(), services.toString(), writable.toString(),
+                String.valueOf(tmpQuota), String.valueOf(tmpEntries), String.valueOf(timeout), String.valueOf(cpuTime),
+                String.valueOf(memory), String.valueOf(maxOutput), String.valueOf(threads));
+    }
+
     /** The isolation the flag chooses, else the environment's, else in-process. */
     Isolation isolation() {
         return isolation != null ? Isolation.parse(isolation)
@@ -102,7 +135,12 @@ final class SandboxOptions {
     }
 
     Cordon cordon() {
-        Cordon.Builder b = Cordon.builder().backend(backend()).isolation(isolation());
+        return cordon(0);
+    }
+
+    /** @param preparedContexts contexts kept booted ahead of the next command (a background process's) */
+    Cordon cordon(int preparedContexts) {
+        Cordon.Builder b = Cordon.builder().backend(backend()).isolation(isolation()).preparedContexts(preparedContexts);
         if (dataDir != null) {
             b.dataDir(dataDir);
         }
