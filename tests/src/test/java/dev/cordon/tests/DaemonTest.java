@@ -49,6 +49,8 @@ class DaemonTest {
                 + System.getProperty("java.class.path") + "' dev.cordon.cli.Main \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         env.put("CORDON_DAEMON_DIR", sockets.toString());
+        // A process a failed test leaves behind ends soon on its own.
+        env.put("CORDON_DAEMON_IDLE", "2m");
     }
 
     @AfterEach
