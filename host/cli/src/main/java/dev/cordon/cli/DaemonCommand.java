@@ -24,8 +24,8 @@ import java.util.Map;
 @Command(name = "daemon", mixinStandardHelpOptions = true,
         description = {"Your background process that keeps a warm engine for cordon run and cordon repl.",
                 "It starts on first use, listens on a socket only you can open, and ends after",
-                "$CORDON_DAEMON_IDLE without a command (default 15m). --no-daemon or CORDON_NO_DAEMON=1",
-                "runs a command in its own process instead."})
+                "$CORDON_DAEMON_IDLE without a command (default 15m).",
+                "--no-daemon or CORDON_NO_DAEMON=1 runs a command in a JVM of its own instead."})
 final class DaemonCommand {
 
     /** Cordons of different options kept warm at once; the least recently used idle one goes beyond that. */
