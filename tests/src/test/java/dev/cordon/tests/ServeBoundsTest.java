@@ -69,39 +69,36 @@ class ServeBoundsTest {
         return s;
     }
 
-    /** Waits until the server counts {@code n} requests of {@code client} (its headers read, its body arriving). */
     /**
      * Waits until the server holds no request of {@code client}: a test that closed a partial request leaves it
      * counted until the server has seen the connection close.
      */
     private static void awaitNoOpenRequests(String client) throws Exception {
         String prefix = "cordon_client_requests{client=\"" + client + "\"} ";
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        String metrics = "";
-        while (System.nanoTime() < deadline) {
-            metrics = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            if (metrics.lines().noneMatch(l -> l.startsWith(prefix) && !l.equals(prefix + "0.0"))) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the server still holds a request of " + client + ":\n" + metrics);
+        awaitMetrics(metrics -> metrics.lines().noneMatch(l -> l.startsWith(prefix) && !l.equals(prefix + "0.0")),
+                "the server still holds a request of " + client);
     }
 
+    /** Waits until the server counts {@code n} requests of {@code client} (its headers read, its body arriving). */
     private static void awaitOpenRequests(String client, int n) throws Exception {
         String gauge = "cordon_client_requests{client=\"" + client + "\"} " + n + ".0";
+        awaitMetrics(metrics -> metrics.lines().anyMatch(l -> l.equals(gauge)),
+                "the server never counted the request: " + gauge + " not in");
+    }
+
+    /** Reads the server's metrics until {@code holds} says yes, for at most 30 s. */
+    private static void awaitMetrics(java.util.function.Predicate<String> holds, String otherwise) throws Exception {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         String metrics = "";
         while (System.nanoTime() < deadline) {
             metrics = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            if (metrics.lines().anyMatch(l -> l.equals(gauge))) {
+            if (holds.test(metrics)) {
                 return;
             }
             Thread.sleep(10);
         }
-        throw new AssertionError("the server never counted the request: " + gauge + " not in\n" + metrics);
+        throw new AssertionError(otherwise + "\n" + metrics);
     }
 
     private static String statusLine(Socket s) throws IOException {

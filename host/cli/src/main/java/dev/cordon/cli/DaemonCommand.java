@@ -123,11 +123,7 @@ final class DaemonCommand {
 
         @Override
         public synchronized Terminal.Lease lease(SandboxOptions options) {
-            Warm warm = byKey.get(options.cordonKey());
-            if (warm == null) {
-                warm = new Warm(options.cordon(PREPARED));
-                byKey.put(options.cordonKey(), warm);
-            }
+            Warm warm = byKey.computeIfAbsent(options.cordonKey(), key -> new Warm(options.cordon(PREPARED)));
             warm.users++;
             Warm leased = warm;
             evictIdle();

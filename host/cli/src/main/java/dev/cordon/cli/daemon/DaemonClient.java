@@ -85,7 +85,7 @@ public final class DaemonClient {
             Place.secure(directory);
             Path socket = Place.socket(directory, home, env);
             try (SocketChannel channel = connectOrStart(socket)) {
-                return relay(channel, args);
+                return relay(channel, socket, args);
             }
         } catch (IOException e) {
             err.println("cordon: the background process: " + e.getMessage()
@@ -99,7 +99,7 @@ public final class DaemonClient {
         return 2;
     }
 
-    private int relay(SocketChannel channel, List<String> args) throws IOException {
+    private int relay(SocketChannel channel, Path socket, List<String> args) throws IOException {
         DataOutputStream toProcess = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel)));
         DataInputStream fromProcess = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel)));
         Wire.write(toProcess, Wire.REQUEST, Wire.request(Path.of("").toAbsolutePath().toString(), args));
@@ -108,7 +108,7 @@ public final class DaemonClient {
             Wire.Frame frame = Wire.read(fromProcess);
             if (frame == null) {
                 err.println("cordon: the background process ended before the command did (its log: "
-                        + Place.log(Place.socket(Place.directory(env), home, env)) + ")");
+                        + Place.log(socket) + ")");
                 return EXIT_INTERNAL;
             }
             switch (frame.type()) {
