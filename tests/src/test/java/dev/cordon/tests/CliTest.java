@@ -177,6 +177,33 @@ class CliTest {
     }
 
     @Test
+    void benchStateTimesTheLocalStoreBesideARealPostgreSQLWithAndWithoutFlushedCommits(@TempDir Path dir)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL 15 under "
+                + PostgresServer.BIN);
+        Run r = cli("bench", "state", "--samples", "5", "--run-warmup", "3", "--json", "--state-database",
+                StateStores.database(dir));
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode figures = r.json().path("figures");
+        List<String> names = new ArrayList<>();
+        figures.forEach(f -> names.add(f.path("name").asText()));
+        String run = "run reading and rewriting a file in /tmp, ";
+        assertThat(names).containsExactly(run + "state on this machine, median", run + "state in PostgreSQL, median",
+                run + "state in PostgreSQL, synchronous_commit=off, median", run + "state on this machine, p90",
+                run + "state in PostgreSQL, p90", run + "state in PostgreSQL, synchronous_commit=off, p90",
+                "  PostgreSQL transactions per such run (pg_stat_database)");
+        for (int i : new int[] {1, 2}) {
+            assertThat(figures.get(i).path("baseline").asText()).isEqualTo("state on this machine");
+            assertThat(figures.get(i).path("baselineValue").asDouble()).isPositive();
+            assertThat(figures.get(i).path("target").asText()).isEqualTo("<= 3 ms more");
+            assertThat(figures.get(i).path("met").isBoolean()).isTrue();
+        }
+        // The file's lookup with its bytes, the open to write's lookup, the commit: three (200 runs count 3.05; in
+        // five, what the warm-up's connections report late adds one or two), never none.
+        assertThat(figures.get(6).path("value").asDouble()).isBetween(2.0, 8.0);
+    }
+
+    @Test
     void benchPrintsItsFiguresAsJsonWithTheirBaselines() throws Exception {
         Run r = cli("bench", "run", "--samples", "3", "--run-warmup", "0", "--json");
         assertThat(r.exit()).as(r.err()).isZero();

@@ -92,6 +92,22 @@ class PostgresStoreTest {
         assertThat(run(a, "recent", "print(open('/tmp/late').read())").stdout()).isEqualTo("second\n");
     }
 
+    /**
+     * An open to read gets a small file's bytes with its lookup, in one query; a lookup answered from the last
+     * 0.25 s (a {@code stat} just before) carries no bytes, so they are read then: either way, the bytes another
+     * node committed last, small or large, whatever this node looked up before.
+     */
+    @Test
+    void aFileAnotherNodeRewroteIsReadWithItsNewBytesEvenRightAfterALookupHere() {
+        for (int size : new int[] {10, 100_000}) {
+            run(a, "rewrite", "open('/tmp/f', 'w').write('a' * %d)".formatted(size));
+            String check = "import os; s = open('/tmp/f').read(); print(os.stat('/tmp/f').st_size, len(s), set(s))";
+            assertThat(run(b, "rewrite", check).stdout()).isEqualTo(size + " " + size + " {'a'}\n");
+            run(b, "rewrite", "open('/tmp/f', 'w').write('b' * %d)".formatted(size));
+            assertThat(run(a, "rewrite", check).stdout()).isEqualTo(size + " " + size + " {'b'}\n");
+        }
+    }
+
     @Test
     void appendsFromBothNodesAtOnceAreEachKeptOnce() {
         String append = """

@@ -83,6 +83,8 @@ final class PostgresTree implements FileTree {
     private final Set<Connection> reading = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The ledger each change in progress holds locked, by its connection (see {@link #held}). */
     private final Map<Connection, long[]> ledgers = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The connections of opens to read in progress, whose lookups also read a small file's bytes. */
+    private final Set<Connection> withContent = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** What each operation in progress has read, by its connection. */
     private final Map<Connection, Map<VirtualPath, java.util.Optional<Row>>> lookups = new java.util.concurrent.ConcurrentHashMap<>();
     /** The ledger's bytes as last read from the database. */
@@ -96,8 +98,17 @@ final class PostgresTree implements FileTree {
         this.born = FileTime.from(bornNanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * An entry as one query read it; {@code content}, a small file's bytes read in the same query (an open to
+     * read asks for them with the lookup, see {@link #withContent}), else null. Rows kept in {@link #recent} carry
+     * no bytes: a file's bytes are always as fresh as the query that read them.
+     */
     private record Row(long inode, FileAttributes.Type kind, int mode, long size, long modified, long accessed,
-                       long changed, String target) {
+                       long changed, String target, byte[] content) {
+
+        Row withoutContent() {
+            return content == null ? this : new Row(inode, kind, mode, size, modified, accessed, changed, target, null);
+        }
     }
 
     private interface Work<T> {
@@ -177,10 +188,16 @@ final class PostgresTree implements FileTree {
 
     private SeekableByteChannel openToRead(VirtualPath path, Set<? extends OpenOption> options, boolean follow)
             throws IOException {
+        // The lookup of the file itself reads its bytes too, if it is small: one round trip, not two.
         Row row = read(c -> {
-            Row r = existing(c, resolve(c, path, follow, false), path);
-            checkOpenable(r, options, path, false);
-            return r;
+            withContent.add(c);
+            try {
+                Row r = existing(c, resolve(c, path, follow, false), path);
+                checkOpenable(r, options, path, false);
+                return r;
+            } finally {
+                withContent.remove(c);
+            }
         }, path);
         if (row.kind() == FileAttributes.Type.DIRECTORY) {
             return new ByteArrayChannel(new byte[0]);
@@ -192,7 +209,7 @@ final class PostgresTree implements FileTree {
                 return w.open(false, false, false, false);
             }
         }
-        return snapshot(row, path);
+        return row.content() != null ? new ByteArrayChannel(row.content()) : snapshot(row, path);
     }
 
     private SeekableByteChannel openToWrite(VirtualPath path, Set<? extends OpenOption> options, boolean follow)
@@ -691,7 +708,7 @@ final class PostgresTree implements FileTree {
             if (recent.size() >= MAX_RECENT) {
                 recent.clear();
             }
-            recent.put(path, new Recent(java.util.Optional.ofNullable(row), at));
+            recent.put(path, new Recent(java.util.Optional.ofNullable(row == null ? null : row.withoutContent()), at));
         }
         return row;
     }
@@ -699,14 +716,16 @@ final class PostgresTree implements FileTree {
     private Row query(Connection c, VirtualPath path) throws IOException {
         if (path.isRoot()) {
             long t = nanos(born);
-            return new Row(0, FileAttributes.Type.DIRECTORY, 0700, 0, t, t, t, null);
+            return new Row(0, FileAttributes.Type.DIRECTORY, 0700, 0, t, t, t, null, null);
         }
         checkStorable(path);
         try (PreparedStatement s = c.prepareStatement("SELECT inode, kind, mode, size, modified_ns, accessed_ns,"
-                + " changed_ns, target FROM cordon_entry WHERE principal = ? AND parent = ? AND name = ?")) {
-            s.setLong(1, principal);
-            s.setString(2, path.parent().toString());
-            s.setString(3, path.fileName());
+                + " changed_ns, target, CASE WHEN ? AND kind = 'f' AND size <= " + SMALL + " THEN content END"
+                + " FROM cordon_entry WHERE principal = ? AND parent = ? AND name = ?")) {
+            s.setBoolean(1, withContent.contains(c));
+            s.setLong(2, principal);
+            s.setString(3, path.parent().toString());
+            s.setString(4, path.fileName());
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
                     return null;
@@ -717,7 +736,7 @@ final class PostgresTree implements FileTree {
                     default -> FileAttributes.Type.FILE;
                 };
                 return new Row(r.getLong(1), kind, r.getInt(3), r.getLong(4), r.getLong(5), r.getLong(6),
-                        r.getLong(7), r.getString(8));
+                        r.getLong(7), r.getString(8), r.getBytes(9));
             }
         } catch (SQLException e) {
             throw storeFailed(e, path);
