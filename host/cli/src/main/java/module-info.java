@@ -6,6 +6,7 @@ module dev.cordon.cli {
     requires info.picocli;
     requires org.graalvm.polyglot;
     requires java.management;
+    requires java.net.http;
     requires jdk.management;
     requires jdk.net;
     requires jdk.unsupported;

@@ -62,14 +62,17 @@ import java.util.concurrent.atomic.AtomicLong;
         "  cli         ./cordon run -c 'print(1)' as a shell runs it: the first call, which starts your",
         "              background process, then calls once it is up, and with --no-daemon; against",
         "              python3 -I -S -c",
+        "  zoobar      a newly started Zoobar example: each bundled profile's page, one view at a time on",
+        "              a warm server, against a page whose profile is `pass`",
         "  all         run, throughput, compute and memory"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs, service, cli or all.",
+    @Parameters(paramLabel = "WHAT", description = "gateway, run, throughput, compute, memory, isolation, state, programs, service, cli, zoobar"
+            + " or all.",
             defaultValue = "gateway")
     String what;
 
-    @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run, 20 commands for cli).", defaultValue = "20000")
+    @Option(names = "--samples", description = "Timed calls (default: 20000 for gateway, 200 runs for run, 20 commands for cli, 50 rounds of pages for zoobar).", defaultValue = "20000")
     int samples;
 
     @Option(names = "--warmup", description = "Gateway calls before timing, so the JIT has compiled the path (default: 1000000).",
@@ -168,6 +171,7 @@ final class BenchCommand implements Callable<Integer> {
                     .run();
             case "cli" -> new CliBench(Math.min(samples, 20), Duration.ofSeconds(runWarmup),
                     BenchCommand::pythonExecutable, rows::add).run();
+            case "zoobar" -> new ZoobarBench(Math.min(samples, 50), Duration.ofSeconds(runWarmup), rows::add).run();
             case "isolation" -> new IsolationBench(smallProgram, Math.min(samples, 200), Duration.ofSeconds(runWarmup),
                     Duration.ofSeconds(seconds), rows::add).run();
             case "all" -> {
@@ -178,7 +182,8 @@ final class BenchCommand implements Callable<Integer> {
                 bareGraalPyThroughput();
             }
             default -> throw new IllegalArgumentException("unknown benchmark " + what
-                    + ": gateway, run, throughput, compute, memory, isolation, state, programs, service, cli or all");
+                    + ": gateway, run, throughput, compute, memory, isolation, state, programs, service, cli, zoobar"
+                    + " or all");
         }
         print();
         return 0;

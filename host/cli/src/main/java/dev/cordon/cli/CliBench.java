@@ -101,11 +101,13 @@ final class CliBench {
         }
     }
 
-    private static double median(List<Long> nanos) {
+    /** The median of {@code nanos}, in milliseconds. */
+    static double median(List<Long> nanos) {
         return percentile(nanos, 0.5);
     }
 
-    private static double percentile(List<Long> nanos, double q) {
+    /** The {@code q} quantile of {@code nanos} (0.9 for p90), in milliseconds. */
+    static double percentile(List<Long> nanos, double q) {
         List<Long> sorted = new ArrayList<>(nanos);
         Collections.sort(sorted);
         return sorted.get(Math.min(sorted.size() - 1, (int) (q * sorted.size()))) / 1e6;

@@ -80,8 +80,8 @@ final class ServiceBench {
                     """.formatted(dir.resolve("data").toString().replace("\\", "\\\\"),
                     isolation == null ? "" : " \"isolation\": \"" + isolation.text() + "\",", KEY));
             long start = System.nanoTime();
-            server = start(dir);
-            URI uri = listening(server);
+            server = start(dir, Main.class.getName(), "serve", "--config", dir.resolve("serve.json").toString());
+            URI uri = listening(server, "listening on");
             double ready = (System.nanoTime() - start) / 1e9;
             // The server's own default when none is asked for: worker processes, unless the environment says.
             Isolation mode = isolation != null ? isolation : Isolation.fromEnvironment(System.getenv(), Isolation.PROCESS);
@@ -115,21 +115,26 @@ final class ServiceBench {
                 trips.add(System.nanoTime() - t);
                 guest.add(r.usage().wallMillis() * 1_000_000L);
             }
-            double trip = median(trips);
+            double trip = CliBench.median(trips);
             rows.accept(new BenchCommand.Row("service: small run paced one at a time, HTTP round trip, median", trip,
                     "ms", null, null, "<= 3 ms", trip <= 3.0));
             rows.accept(new BenchCommand.Row("  the guest's own wall time in it, median (whole ms, as reported)",
-                    median(guest), "ms", null, null, null, null));
+                    CliBench.median(guest), "ms", null, null, null, null));
         } finally {
-            if (server != null) {
-                server.destroy();
-                if (!server.waitFor(60, TimeUnit.SECONDS)) {
-                    server.destroyForcibly().waitFor();
-                }
+            stop(server, dir);
+        }
+    }
+
+    /** Stops {@code server} (if it was started), a minute at most before it is killed, and deletes {@code dir}. */
+    static void stop(Process server, Path dir) throws IOException, InterruptedException {
+        if (server != null) {
+            server.destroy();
+            if (!server.waitFor(60, TimeUnit.SECONDS)) {
+                server.destroyForcibly().waitFor();
             }
-            try (var files = Files.walk(dir)) {
-                files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
@@ -140,8 +145,11 @@ final class ServiceBench {
                 times == 1 ? ">= python3" : ">= " + times + "x python3", value >= times * baseline));
     }
 
-    /** This JVM's java and settings, the server's main class: a server as the launcher would start it. */
-    private static Process start(Path dir) throws IOException {
+    /**
+     * This JVM's java, settings and class path, with {@code mainClass} and its {@code args}, in {@code dir}: a
+     * server as the launcher would start it.
+     */
+    static Process start(Path dir, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -163,14 +171,17 @@ final class ServiceBench {
         if (!System.getProperty("jdk.module.path", "").isEmpty()) {
             cmd.add("--add-modules=ALL-MODULE-PATH");
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config",
-                dir.resolve("serve.json").toString()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE).start();
     }
 
-    /** Where the server listens, once it says so; its output is read on until it ends (it must not block). */
-    private static URI listening(Process server) throws InterruptedException {
+    /**
+     * Where the server listens, once it prints a line with {@code saying} and a URL; its output is read on until it
+     * ends (it must not block).
+     */
+    static URI listening(Process server, String saying) throws InterruptedException {
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(),
@@ -194,7 +205,7 @@ final class ServiceBench {
             }
             said.add(line);
             int at = line.indexOf("http://");
-            if (line.contains("listening on") && at >= 0) {
+            if (line.contains(saying) && at >= 0) {
                 return URI.create(line.substring(at).strip().split("\\s")[0]);
             }
         }
@@ -264,11 +275,6 @@ final class ServiceBench {
         return r;
     }
 
-    private static double median(List<Long> nanos) {
-        List<Long> sorted = new ArrayList<>(nanos);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2) / 1e6;
-    }
 
     /** Runs that ended, each at its time since the load began, with its latency. */
     static final class Load {

@@ -63,7 +63,7 @@ final class GraalPyRuntime implements AutoCloseable {
      * context, and the JIT then compiles each context's copy of its hot functions (the guard's checks, the
      * boot's {@code install}) long after that context has closed. Shared, they are compiled once.
      */
-    static final List<String> SHARED_MODULES = List.of("cordon", "cordon._world", "cordon._describe",
+    static final List<String> SHARED_MODULES = List.of("cordon", "cordon._world", "cordon._describe", "cordon.gateway",
             "_cordon_graalpy", "_cordon_graalpy.guard", "_cordon_graalpy.boot");
 
     /**
