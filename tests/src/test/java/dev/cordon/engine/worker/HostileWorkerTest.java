@@ -86,6 +86,31 @@ class HostileWorkerTest {
         }
     }
 
+    /**
+     * Many workers, more than the machine's cores, each taken and given back in turn, many times: every one is
+     * idle again after its call. Each stand-in says READY, then READY again after each END_SESSION (a frame of
+     * five bytes). (The seventh call of {@code cordon conformance} in worker isolation once waited 120 s for a
+     * worker; these stand-ins did not reproduce that, the real workers of ConformanceTest's eight modules do.)
+     */
+    @Test
+    void everyWorkerIsTakenBackAfterItsCallHoweverManyThePoolHolds() throws Exception {
+        int workers = 4 * Runtime.getRuntime().availableProcessors() + 2;
+        WorkerEngine engine = new WorkerEngine(GuestWorld.DEFAULT, workers,
+                List.of("/bin/bash", "-c", READY + "; while head -c 5 > /dev/null; do " + READY + "; done"),
+                Duration.ofMillis(250));
+        try {
+            assertThat(engine.awaitStarted(Duration.ofSeconds(60))).as("all %d workers up", workers).isTrue();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                for (int i = 0; i < 3 * workers; i++) {
+                    engine.open(VirtualFileSystem.builder().build(), "/").close();
+                }
+            });
+            assertThat(engine.awaitStarted(Duration.ofSeconds(30))).as("every worker idle again").isTrue();
+        } finally {
+            engine.close();
+        }
+    }
+
     @Test
     void aWorkerThatIgnoresItsCancelIsKilledWithinTheGrace() throws Exception {
         WorkerEngine engine = engine(READY + "; sleep 300");

@@ -234,7 +234,7 @@ final class PyPyRun {
         private final Thread thread;
 
         StderrDrain(InputStream in) {
-            thread = Thread.ofVirtual().name("cordon-pypy-stderr").start(() -> {
+            thread = Thread.ofPlatform().daemon().name("cordon-pypy-stderr").start(() -> {
                 byte[] buffer = new byte[4096];
                 try (in) {
                     int n;

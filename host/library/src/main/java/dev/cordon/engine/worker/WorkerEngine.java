@@ -172,7 +172,7 @@ public final class WorkerEngine implements Engine {
     private synchronized void startOne() {
         while (!closed && all.size() + starting < size && (starting == 0 || wasWhole)) {
             starting++;
-            Thread.ofVirtual().name("cordon-worker-start").start(this::startWorker);
+            Thread.ofPlatform().daemon().name("cordon-worker-start").start(this::startWorker);
         }
     }
 
@@ -256,7 +256,7 @@ public final class WorkerEngine implements Engine {
         }
         // Idle again once it says READY (at once, unless it is wedged): a worker that does not say so in time is
         // replaced.
-        Thread.ofVirtual().name("cordon-worker-release").start(() -> {
+        Thread.ofPlatform().daemon().name("cordon-worker-release").start(() -> {
             if (w.awaitReady(READY_AGAIN) && !closed) {
                 becomeIdle(w);
             } else {

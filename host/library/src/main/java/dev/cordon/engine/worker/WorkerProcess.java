@@ -34,7 +34,11 @@ final class WorkerProcess {
         this.directory = directory;
         this.out = new Wire.Writer(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
         this.in = new BufferedInputStream(process.getInputStream(), 1 << 16);
-        this.stderrDrain = Thread.ofVirtual().name("cordon-worker-stderr").start(this::drainStderr);
+        // Platform threads for every read of a worker's pipes, here and in the engine: a virtual thread blocked in
+        // a pipe's read holds its carrier, and with a drainer per worker for the worker's life, five workers held
+        // every carrier, so that the threads which take a worker back after its call never ran and calls waited
+        // 120 s for a worker that was idle (cordon conformance, worker isolation, the sixth module).
+        this.stderrDrain = Thread.ofPlatform().daemon().name("cordon-worker-stderr").start(this::drainStderr);
     }
 
     /**
@@ -58,7 +62,7 @@ final class WorkerProcess {
 
     /** Reads the worker's {@code READY}; false if it did not come in time, or something else came. */
     boolean awaitReady(Duration timeout) {
-        Thread watchdog = Thread.ofVirtual().start(() -> {
+        Thread watchdog = Thread.ofPlatform().daemon().name("cordon-worker-ready-watch").start(() -> {
             try {
                 Thread.sleep(timeout);
                 kill();
@@ -85,7 +89,7 @@ final class WorkerProcess {
         dead = true;
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().name("cordon-worker-reap").start(() -> {
             try {
                 process.waitFor(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

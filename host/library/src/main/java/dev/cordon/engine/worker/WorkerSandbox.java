@@ -128,7 +128,7 @@ final class WorkerSandbox implements Sandbox {
                 }
                 // Off this thread: a caller's stdin may block, and the worker's other frames must go on.
                 InputStream stdin = spec.stdin();
-                Thread.ofVirtual().name("cordon-worker-stdin").start(() -> {
+                Thread.ofPlatform().daemon().name("cordon-worker-stdin").start(() -> {
                     byte[] data;
                     try {
                         byte[] buffer = new byte[Math.max(1, max)];
@@ -228,7 +228,7 @@ final class WorkerSandbox implements Sandbox {
             return;
         }
         cancelled = true;
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().name("cordon-worker-cancel").start(() -> {
             try {
                 worker.out.send(Wire.CANCEL, null);
             } catch (IOException e) {
