@@ -275,7 +275,6 @@ final class ServiceBench {
         return r;
     }
 
-
     /** Runs that ended, each at its time since the load began, with its latency. */
     static final class Load {
         private final List<long[]> ended = Collections.synchronizedList(new ArrayList<>());

@@ -35,9 +35,9 @@ final class WorkerProcess {
         this.out = new Wire.Writer(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
         this.in = new BufferedInputStream(process.getInputStream(), 1 << 16);
         // Platform threads for every read of a worker's pipes, here and in the engine: a virtual thread blocked in
-        // a pipe's read holds its carrier, and with a drainer per worker for the worker's life, five workers held
-        // every carrier, so that the threads which take a worker back after its call never ran and calls waited
-        // 120 s for a worker that was idle (cordon conformance, worker isolation, the sixth module).
+        // a pipe's read holds its carrier. With a drainer per worker for the worker's life, a thread dump showed
+        // every carrier so held and the thread that takes a worker back after its call runnable but not running;
+        // from the seventh call of a cordon conformance run in worker isolation, calls waited 120 s for a worker.
         this.stderrDrain = Thread.ofPlatform().daemon().name("cordon-worker-stderr").start(this::drainStderr);
     }
 
