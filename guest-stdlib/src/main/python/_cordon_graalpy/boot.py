@@ -17,7 +17,7 @@ import sys
 class Handles(object):
     """What the host keeps of a booted context: the functions it calls, by name."""
     __slots__ = ("describe", "flush_files", "join_threads", "start_call", "compile_guarded", "run_compiled",
-                 "run_guarded")
+                 "run_guarded", "preload")
 
     def __init__(self, **handles):
         for name, value in handles.items():
@@ -114,7 +114,7 @@ def install(bridge):
     guard.install(bridge.monotonic, bridge.sharedModule)
     return Handles(describe=describe, flush_files=_track_open_files(), join_threads=_join_threads,
                    start_call=_call_starter(cordon.__dict__, guard.set_limits), compile_guarded=guard.program,
-                   run_compiled=guard.run_marshalled, run_guarded=guard.run)
+                   run_compiled=guard.run_marshalled, run_guarded=guard.run, preload=_preload)
 
 
 
@@ -604,6 +604,22 @@ def _warnings_past_cordon_frames():
     warn.__doc__ = warnings.warn.__doc__
     warn.__module__ = "warnings"
     warnings.warn = warn
+
+
+def _preload(names):
+    """Imports standard modules into a context prepared ahead of its call, before any guest code runs here, so
+    that the call finds them loaded (Cordon.Builder.preloadModules). names: comma-separated. Returns one line
+    per module that could not be loaded, with why; the host drops those names."""
+    failed = []
+    for name in names.split(","):
+        if name.partition(".")[0] not in sys.stdlib_module_names:
+            failed.append("%s: not a standard module" % name)
+            continue
+        try:
+            __import__(name)
+        except BaseException as e:
+            failed.append("%s: %s: %s" % (name, type(e).__name__, str(e)[:200]))
+    return "\n".join(failed)
 
 
 def describe(exc, source=None, filename=None, guarded=None):

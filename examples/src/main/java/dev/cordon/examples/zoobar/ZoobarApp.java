@@ -63,7 +63,8 @@ public final class ZoobarApp implements AutoCloseable {
         this.store = new ZoobarStore(dataDir.resolve("zoobar.db"));
         this.profileLimits = profileLimits;
         this.cordon = Cordon.builder().dataDir(dataDir.resolve("cordon")).service("zoobar", new ZoobarService(store))
-                .defaultLimits(profileLimits).preparedContexts(2).build();
+                // The bundled profiles import these: each prepared context has them loaded before its view.
+                .defaultLimits(profileLimits).preparedContexts(2).preloadModules("json", "os", "time").build();
         this.http = HttpServer.create(new InetSocketAddress(bind, port), 64);
         http.setExecutor(handlers);
         http.createContext("/", this::handle);

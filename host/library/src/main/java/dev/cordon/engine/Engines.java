@@ -30,9 +30,10 @@ public final class Engines {
      * @param busy             whether calls are running now (preparing yields to them)
      * @param workers          how many worker processes to keep, in process isolation
      * @param workerHeapBytes  each worker's maximum heap, in process isolation
+     * @param preload          standard modules each context prepared ahead imports before its call
      */
     public record Settings(Isolation isolation, GuestWorld world, int preparedContexts, BooleanSupplier busy,
-                           int workers, long workerHeapBytes) {
+                           int workers, long workerHeapBytes, java.util.List<String> preload) {
     }
 
     /**
@@ -43,8 +44,8 @@ public final class Engines {
     public static Engine start(Backend backend, Settings s) {
         return switch (backend) {
             case Backend.GraalPy g when s.isolation() == Isolation.PROCESS ->
-                    new WorkerEngine(s.world(), s.workers(), s.workerHeapBytes(), WORKER_KILL_GRACE);
-            case Backend.GraalPy g -> new GraalPyEngine(s.world(), s.preparedContexts(), s.busy());
+                    new WorkerEngine(s.world(), s.workers(), s.workerHeapBytes(), WORKER_KILL_GRACE, s.preload());
+            case Backend.GraalPy g -> new GraalPyEngine(s.world(), s.preparedContexts(), s.busy(), false, s.preload());
             case Backend.PyPy p -> new PyPyEngine(p, s.world());
         };
     }

@@ -33,7 +33,7 @@ import java.util.Set;
  *   "bind": "127.0.0.1", "port": 8765,
  *   "dataDir": "var/serve",
  *   "maxRequestBytes": "1MB", "maxCodeBytes": "256KB", "requestTimeout": "10s",
- *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8, "preparedContexts": 2,
+ *   "maxConcurrentRuns": 2, "maxQueuedRuns": 8, "preparedContexts": 2, "preloadModules": ["json", "re"],
  *   "backends": ["graalpy"], "defaultBackend": "graalpy", "isolation": "process",
  *   "mounts": {"/data": "data"},
  *   "services": {"cache": "kv", "db": "jdbc:sqlite:app.db"}, "writable": [],
@@ -55,6 +55,8 @@ import java.util.Set;
  * @param maxConcurrentRuns calls run at once
  * @param maxQueuedRuns     calls waiting; past that a request gets 429 at once
  * @param preparedContexts  contexts each backend keeps booted ahead of demand (default 2)
+ * @param preloadModules    standard modules each context prepared ahead imports before its call (default none;
+ *                          {@code Cordon.Builder.preloadModules})
  * @param backends          the backends requests may name
  * @param defaultBackend    the backend of requests that name none
  * @param isolation         where GraalPy runs guest code (default {@code process}: worker JVMs, since a network
@@ -73,7 +75,8 @@ import java.util.Set;
  *                          data directory
  */
 public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBytes, long maxCodeBytes,
-                          java.time.Duration requestTimeout, int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts, List<String> backends,
+                          java.time.Duration requestTimeout, int maxConcurrentRuns, int maxQueuedRuns, int preparedContexts,
+                          List<String> preloadModules, List<String> backends,
                           String defaultBackend, dev.cordon.Isolation isolation,
                           Map<String, Path> mounts, Map<String, String> services, List<String> writable,
                           Map<String, Client> clients, Path pypySandbox, Mcp mcp, State state) {
@@ -129,7 +132,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                 .isolation(isolation)
                 .dataDir(dataDir)
                 .maxConcurrentRuns(maxConcurrentRuns).maxQueuedRuns(maxQueuedRuns)
-                .preparedContexts(preparedContexts);
+                .preparedContexts(preparedContexts).preloadModules(preloadModules);
         b.workerHeap(workerHeap());
         // With a state database, principals' /tmp and the kv services live in it, through one pool that lasts
         // as long as the server.
@@ -159,7 +162,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     public ServeConfig listeningOn(String bind, int port) {
         return new ServeConfig(bind, port, dataDir, maxRequestBytes, maxCodeBytes, requestTimeout, maxConcurrentRuns,
                 maxQueuedRuns,
-                preparedContexts, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox, mcp,
+                preparedContexts, preloadModules, backends, defaultBackend, isolation, mounts, services, writable, clients, pypySandbox, mcp,
                 state);
     }
 
@@ -223,7 +226,7 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
     /** The file as written, before checking. */
     private record File(String bind, Integer port, String dataDir, String maxRequestBytes, String maxCodeBytes,
                         String requestTimeout, Integer maxConcurrentRuns, Integer maxQueuedRuns, Integer preparedContexts,
-                        List<String> backends,
+                        List<String> preloadModules, List<String> backends,
                         String defaultBackend, String isolation, Map<String, String> mounts,
                         Map<String, String> services,
                         List<String> writable, Map<String, ClientFile> clients, String pypySandbox, McpFile mcp,
@@ -293,10 +296,16 @@ public record ServeConfig(String bind, int port, Path dataDir, long maxRequestBy
                 throw new IllegalArgumentException("maxConcurrentRuns must be at least 1, maxQueuedRuns and "
                         + "preparedContexts at least 0");
             }
+            List<String> preload = preloadModules == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(preloadModules));
+            try {
+                dev.cordon.Cordon.builder().preloadModules(preload);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("preloadModules: " + e.getMessage().replaceFirst("^preloadModules: ", ""), e);
+            }
             return new ServeConfig(bind == null ? "127.0.0.1" : bind, p,
                     base.resolve(dataDir == null ? "var/serve" : dataDir),
                     size(maxRequestBytes, "1MB", "maxRequestBytes"), size(maxCodeBytes, "256KB", "maxCodeBytes"),
-                    duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, bs, def, chosenIsolation(), ms, ss, ws, cs,
+                    duration(requestTimeout, "10s", "requestTimeout"), concurrent, queued, prepared, preload, bs, def, chosenIsolation(), ms, ss, ws, cs,
                     pypySandbox == null ? null : base.resolve(pypySandbox),
                     mcp == null ? new Mcp(cs.keySet().iterator().next(), Map.of()) : mcp.check(cs.keySet()),
                     state == null ? null : state.check(base, env));

@@ -30,7 +30,7 @@ class HostileWorkerTest {
     private static final String READY = "printf '\\000\\000\\000\\001\\024'";
 
     private static WorkerEngine engine(String script) {
-        return new WorkerEngine(GuestWorld.DEFAULT, 1, List.of("/bin/bash", "-c", script), Duration.ofMillis(250));
+        return new WorkerEngine(GuestWorld.DEFAULT, 1, List.of("/bin/bash", "-c", script), Duration.ofMillis(250), List.of());
     }
 
     private static RunSpec spec(ByteArrayOutputStream out, AuditTrail audit) {
@@ -97,7 +97,7 @@ class HostileWorkerTest {
         int workers = 4 * Runtime.getRuntime().availableProcessors() + 2;
         WorkerEngine engine = new WorkerEngine(GuestWorld.DEFAULT, workers,
                 List.of("/bin/bash", "-c", READY + "; while head -c 5 > /dev/null; do " + READY + "; done"),
-                Duration.ofMillis(250));
+                Duration.ofMillis(250), List.of());
         try {
             assertThat(engine.awaitStarted(Duration.ofSeconds(60))).as("all %d workers up", workers).isTrue();
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {

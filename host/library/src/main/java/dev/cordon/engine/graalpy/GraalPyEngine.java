@@ -28,22 +28,18 @@ public final class GraalPyEngine implements Engine {
      * @param world            the guest's virtual world, applied by each context's boot
      * @param preparedContexts how many contexts to keep booted ahead of demand (0 for none)
      * @param busy             whether calls are running now: preparing then waits while one context is ready
+     * @param betweenCalls     whether contexts are prepared only while no call runs (a worker process, whose one
+     *                         call should have the process's processor time to itself)
+     * @param preload          standard modules each prepared context imports before its call
      */
-    public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy) {
-        this(world, preparedContexts, busy, false);
-    }
-
-    /**
-     * As above; with {@code betweenCalls}, contexts are prepared only while no call runs (a worker process,
-     * whose one call should have the process's processor time to itself).
-     */
-    public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy, boolean betweenCalls) {
+    public GraalPyEngine(GuestWorld world, int preparedContexts, BooleanSupplier busy, boolean betweenCalls,
+                         java.util.List<String> preload) {
         this.runtime = GraalPyRuntime.acquire();
         this.world = world.toText();
         this.uid = world.uid();
         this.gid = world.gid();
         this.prepared = preparedContexts > 0
-                ? new PreparedSandboxes(runtime, this.world, preparedContexts, busy, betweenCalls) : null;
+                ? new PreparedSandboxes(runtime, this.world, preparedContexts, busy, betweenCalls, preload) : null;
     }
 
     /** The library's read-only trees and /dev; what the call may write is the guest user's own. */

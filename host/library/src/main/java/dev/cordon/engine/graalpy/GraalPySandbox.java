@@ -36,6 +36,7 @@ final class GraalPySandbox implements Sandbox {
     private final Value compileGuarded;
     private final Value runCompiled;
     private final Value runGuarded;
+    private final Value preload;
     private final GuardedCode guarded;
     private final GuardFacts facts;
     private final ProgramSources programs;
@@ -89,6 +90,7 @@ final class GraalPySandbox implements Sandbox {
         this.compileGuarded = boot.getMember("compile_guarded");
         this.runCompiled = boot.getMember("run_compiled");
         this.runGuarded = boot.getMember("run_guarded");
+        this.preload = boot.getMember("preload");
         this.guarded = runtime.guardedCode();
         this.facts = runtime.guardFacts();
         this.programs = runtime.programSources();
@@ -129,6 +131,28 @@ final class GraalPySandbox implements Sandbox {
      */
     static GraalPySandbox prepare(GraalPyRuntime runtime, String world) {
         return new GraalPySandbox(runtime, world, runtime.baseFileSystem().build(), VirtualPath.ROOT);
+    }
+
+    /**
+     * Imports standard modules into a context prepared ahead, before any guest code has run in it, so that its
+     * call finds them loaded. Their code is the engine's shared form, as for a call's own import, compiled
+     * within {@code timeLimit} at most.
+     *
+     * @return one line per module that could not be loaded and why; empty if all were
+     */
+    String preload(java.util.List<String> modules, Duration timeLimit) {
+        if (modules.isEmpty()) {
+            return "";
+        }
+        if (!pristine) {
+            throw new IllegalStateException("modules are preloaded only before any guest code runs");
+        }
+        bridge.preparing(timeLimit);
+        try {
+            return preload.execute(String.join(",", modules)).asString();
+        } finally {
+            bridge.preparing(Duration.ZERO);
+        }
     }
 
     /** Gives a prepared context the filesystem and working directory of the call that took it. */

@@ -69,6 +69,15 @@ public final class GuestBridge {
     }
 
     /**
+     * Lets a context prepared ahead load the engine's shared form of modules for {@code timeLeft}, before any
+     * call is bound (and no longer, with zero).
+     */
+    void preparing(java.time.Duration timeLeft) {
+        this.timeLeft = timeLeft;
+        this.boundAt = System.nanoTime();
+    }
+
+    /**
      * Points the guest at one call's bridge; the previous call's is gone. {@code maxBytes} bounds what the
      * computations below may hold for it, whatever bound the guest passes.
      */

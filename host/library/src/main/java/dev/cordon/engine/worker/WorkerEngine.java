@@ -47,6 +47,8 @@ public final class WorkerEngine implements Engine {
     private static final Duration READY_AGAIN = Duration.ofSeconds(30);
 
     private final String world;
+    /** The standard modules each worker's prepared context imports before its call. */
+    private final List<String> preload;
     private final List<String> command;
     private final Duration killGrace;
     private final BlockingQueue<WorkerProcess> idle = new LinkedBlockingQueue<>();
@@ -68,15 +70,17 @@ public final class WorkerEngine implements Engine {
      * @param workers   how many workers to keep: the calls that may run at once, and a spare
      * @param heapBytes each worker's maximum heap ({@code -Xmx})
      * @param killGrace how long a cancelled worker has to be idle again before it is killed
+     * @param preload   standard modules each worker's prepared context imports before its call
      */
-    public WorkerEngine(GuestWorld world, int workers, long heapBytes, Duration killGrace) {
-        this(world, workers, command(heapBytes), killGrace);
+    public WorkerEngine(GuestWorld world, int workers, long heapBytes, Duration killGrace, List<String> preload) {
+        this(world, workers, command(heapBytes), killGrace, preload);
         GraalPyEngine.reportJit(GraalPyEngine.compilerConfigured());
     }
 
     /** An engine whose workers are started with {@code command} (tests start stand-in workers). */
-    WorkerEngine(GuestWorld world, int workers, List<String> command, Duration killGrace) {
+    WorkerEngine(GuestWorld world, int workers, List<String> command, Duration killGrace, List<String> preload) {
         this.world = world.toText();
+        this.preload = List.copyOf(preload);
         this.command = command;
         this.killGrace = killGrace;
         this.size = workers;
@@ -180,7 +184,7 @@ public final class WorkerEngine implements Engine {
         WorkerProcess w = null;
         boolean ready = false;
         try {
-            w = WorkerProcess.start(command, world);
+            w = WorkerProcess.start(command, world, preload);
             all.add(w);
             ready = w.awaitReady(Duration.ofMinutes(3)) && !closed;
         } catch (IOException e) {

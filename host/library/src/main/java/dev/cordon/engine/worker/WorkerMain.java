@@ -65,10 +65,10 @@ public final class WorkerMain {
     /** Whether a call's code is running now: the next context is booted only between calls. */
     private volatile boolean callRunning;
 
-    private WorkerMain(InputStream in, OutputStream out, GuestWorld world) {
+    private WorkerMain(InputStream in, OutputStream out, GuestWorld world, List<String> preload) {
         this.in = in;
         this.out = new Wire.Writer(out);
-        this.engine = new GraalPyEngine(world, 1, () -> callRunning, true);
+        this.engine = new GraalPyEngine(world, 1, () -> callRunning, true, preload);
     }
 
     public static void main(String[] args) throws Exception {
@@ -81,7 +81,10 @@ public final class WorkerMain {
             System.err.println("cordon worker: no hello from the parent");
             System.exit(2);
         }
-        WorkerMain worker = new WorkerMain(in, channel, GuestWorld.fromText(hello.reader().string()));
+        Wire.Reader r = hello.reader();
+        GuestWorld world = GuestWorld.fromText(r.string());
+        String preload = r.string();
+        WorkerMain worker = new WorkerMain(in, channel, world, preload.isEmpty() ? List.of() : List.of(preload.split(",")));
         worker.serve();
     }
 

@@ -42,10 +42,10 @@ final class WorkerProcess {
     }
 
     /**
-     * Starts a worker and sends it the guest's world; it answers {@code READY} once its engine has a context
+     * Starts a worker and sends it the guest's world and the modules to preload; it answers {@code READY} once its engine has a context
      * booted ({@link #awaitReady}).
      */
-    static WorkerProcess start(List<String> command, String world) throws IOException {
+    static WorkerProcess start(List<String> command, String world, List<String> preload) throws IOException {
         Path dir = Files.createTempDirectory("cordon-worker-");
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().clear();
@@ -56,7 +56,7 @@ final class WorkerProcess {
             pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         }
         WorkerProcess w = new WorkerProcess(pb.start(), dir);
-        w.out.send(Wire.HELLO, new Wire.Payload().text(world));
+        w.out.send(Wire.HELLO, new Wire.Payload().text(world).text(String.join(",", preload)));
         return w;
     }
 
