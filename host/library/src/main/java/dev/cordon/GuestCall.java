@@ -221,7 +221,7 @@ final class GuestCall {
                     stdout, stderr, bridge, audit, monitor.limits(), monitor.timeLeft(),
                     maxOperationBytes(monitor.limits()));
             prepareNanos = runner.ticker.read() - start;
-            Outcome outcome = monitored(() -> s.run(spec));
+            Outcome outcome = monitored(s.guestThread(), () -> s.run(spec));
             answer(result(outcome, monitor.tripped()));
         } catch (Throwable t) {
             // A limit that cancelled the sandbox can make the host's own calls into it fail: the limit is the answer.
@@ -268,8 +268,8 @@ final class GuestCall {
     }
 
     /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
-    private Outcome monitored(Supplier<Outcome> guest) {
-        monitor.begin();
+    private Outcome monitored(Thread guestThread, Supplier<Outcome> guest) {
+        monitor.begin(guestThread != null ? guestThread : Thread.currentThread());
         runner.started(this);
         try {
             return guest.get();

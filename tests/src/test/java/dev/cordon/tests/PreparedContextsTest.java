@@ -83,6 +83,33 @@ class PreparedContextsTest {
         assertThat(next.stdout()).isEqualTo("{\"secret\": false, \"env\": null}\n");
     }
 
+    /**
+     * GraalPy delivers a context's weak reference callbacks to the thread that booted it: a context prepared ahead
+     * runs its call on that thread, or the callbacks would never run (a WeakKeyDictionary would keep its dead
+     * keys, a weakref.finalize would never fire), as they did not before.
+     */
+    @Test
+    void weakReferenceCallbacksRunInAPreparedContext() throws Exception {
+        ExecutionResult r = run("alice", """
+                import gc, time, weakref
+                class C: pass
+                a, b = C(), C()
+                seen = []
+                keyed = weakref.WeakKeyDictionary({a: 1, b: 2})
+                ref = weakref.ref(b, lambda r: seen.append('callback'))
+                weakref.finalize(a, seen.append, 'finalized')
+                del a, b
+                deadline = time.monotonic() + 5
+                while (len(keyed) or len(seen) < 2) and time.monotonic() < deadline:
+                    gc.collect()
+                    time.sleep(0.01)
+                print(len(keyed), ref() is None, sorted(seen))
+                """);
+        assertThat(r.status()).as("%s", r).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("0 True ['callback', 'finalized']\n");
+        assertThat(r.usage().cpuMillis()).as("the call's CPU time is its own thread's").isPositive();
+    }
+
     @Test
     void eachCallHasItsOwnParamsStreamsAndResult() throws Exception {
         ExecutionResult r = cordon.run(Execution.builder().code("import cordon, sys\nprint(sys.stdin.read(), cordon.params['n'])\ncordon.result(cordon.params['n'] + 1)")

@@ -109,7 +109,7 @@ final class ConformanceCommand implements Callable<Integer> {
         double cordonLoading = 0;
         Isolation mode = isolation != null ? Isolation.parse(isolation)
                 : Isolation.fromEnvironment(System.getenv(), Isolation.IN_PROCESS);
-        out.println("CPython tests: " + dir.toAbsolutePath() + "; Cordon in " + mode.text());
+        out.println("CPython tests: " + dir.toAbsolutePath() + "; Cordon's isolation: " + mode.text());
         out.println();
         out.println("| module | tests | reference | Cordon | reference's s (loading) | Cordon's s (loading)"
                 + " | Cordon's time / reference's |");

@@ -35,6 +35,15 @@ public interface Sandbox extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * The thread that runs the guest's code in {@link #run} when it is not the calling thread, for the governor
+     * to measure; null when it is the caller's. A GraalPy context prepared ahead runs on the thread that booted
+     * it, the one GraalPy delivers the context's own asynchronous work to (weak reference callbacks).
+     */
+    default Thread guestThread() {
+        return null;
+    }
+
     /** Whether another run may follow in this sandbox: it was not cancelled and did not break. */
     boolean usable();
 

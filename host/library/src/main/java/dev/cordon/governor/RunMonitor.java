@@ -128,7 +128,11 @@ public final class RunMonitor {
 
     /** Called on the guest's thread right before its code starts: the clocks start here. */
     public void begin() {
-        Thread t = Thread.currentThread();
+        begin(Thread.currentThread());
+    }
+
+    /** As {@link #begin()}, for a guest whose code runs on {@code t} rather than on the calling thread. */
+    public void begin(Thread t) {
         startCpu = cpuOf(t);
         startAllocated = allocatedBy(t);
         seenCollections = heap.collections();

@@ -54,8 +54,22 @@ final class GraalPySandbox implements Sandbox {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private final GuestFileSystem fileSystem;
+    /**
+     * For a context prepared ahead, the one thread it runs on: the thread that booted it, which GraalPy takes for
+     * the context's main thread and delivers its asynchronous work to (the callbacks of weak references, which
+     * would otherwise never run); null when the context runs on its callers' threads.
+     */
+    private final java.util.concurrent.ExecutorService owner;
+    private final Thread ownerThread;
 
     private GraalPySandbox(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd) {
+        this(runtime, world, vfs, cwd, null);
+    }
+
+    private GraalPySandbox(GraalPyRuntime runtime, String world, VirtualFileSystem vfs, VirtualPath cwd,
+                           java.util.concurrent.ExecutorService owner) {
+        this.owner = owner;
+        this.ownerThread = owner == null ? null : Thread.currentThread();
         this.fileSystem = new GuestFileSystem(vfs, cwd, VirtualPath.of("/tmp"));
         this.bridge = new GuestBridge(world, fileSystem::virtual,
                 (file, text, timeLeft) -> runtime.sharedModule(world, file, text, timeLeft));
@@ -141,6 +155,10 @@ final class GraalPySandbox implements Sandbox {
      * @return one line per module that could not be loaded and why; empty if all were
      */
     String preload(java.util.List<String> modules, Duration timeLimit) {
+        return onOwner(() -> preloadHere(modules, timeLimit));
+    }
+
+    private String preloadHere(java.util.List<String> modules, Duration timeLimit) {
         if (modules.isEmpty()) {
             return "";
         }
@@ -153,6 +171,72 @@ final class GraalPySandbox implements Sandbox {
         } finally {
             bridge.preparing(Duration.ZERO);
         }
+    }
+
+    /**
+     * Boots a context ahead of demand, as {@link #prepare}, on a thread of its own that then runs everything the
+     * context does for its call ({@link #run}, {@link #preload}): GraalPy delivers a context's asynchronous work
+     * to the thread that booted it, which must therefore be the thread that runs the guest.
+     */
+    static GraalPySandbox prepareOwned(GraalPyRuntime runtime, String world) {
+        java.util.concurrent.ExecutorService owner = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("cordon-context").unstarted(r));
+        java.util.concurrent.Future<GraalPySandbox> booted = owner.submit(
+                () -> new GraalPySandbox(runtime, world, runtime.baseFileSystem().build(), VirtualPath.ROOT, owner));
+        try {
+            return awaitOwner(booted);
+        } catch (RuntimeException | Error e) {
+            owner.shutdown();
+            throw e;
+        }
+    }
+
+    /** Runs {@code work} on this context's own thread, if it has one, and waits for it. */
+    private <T> T onOwner(java.util.concurrent.Callable<T> work) {
+        if (owner == null || Thread.currentThread() == ownerThread) {
+            try {
+                return work.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return awaitOwner(owner.submit(work));
+    }
+
+    /**
+     * The result of work on a context's own thread. The wait is not cut short by an interrupt (the work holds the
+     * context; a cancel ends it), which is kept for the caller.
+     */
+    private static <T> T awaitOwner(java.util.concurrent.Future<T> work) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return work.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (e.getCause() instanceof Error r) {
+                        throw r;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public Thread guestThread() {
+        return ownerThread;
     }
 
     /** Gives a prepared context the filesystem and working directory of the call that took it. */
@@ -169,6 +253,10 @@ final class GraalPySandbox implements Sandbox {
      */
     @Override
     public Outcome run(RunSpec spec) {
+        return onOwner(() -> runHere(spec));
+    }
+
+    private Outcome runHere(RunSpec spec) {
         in.set(spec.stdin());
         out.set(spec.stdout());
         err.set(spec.stderr());
@@ -364,6 +452,9 @@ final class GraalPySandbox implements Sandbox {
                 // Closing a cancelled or broken context can complain; it is gone either way.
             }
             bridge.close();
+            if (owner != null) {
+                owner.shutdown();
+            }
         }
     }
 

@@ -99,7 +99,7 @@ final class PreparedSandboxes implements AutoCloseable {
                 return;
             }
             try {
-                booted.add(GraalPySandbox.prepare(runtime, world));
+                booted.add(GraalPySandbox.prepareOwned(runtime, world));
                 if (closed) {
                     closeReady();
                 }
