@@ -213,6 +213,28 @@ class DaemonTest {
     }
 
     @Test
+    void itsPreparedContextsImportWhatCordonPreloadNamesAndABadNameIsAUsageError() throws Exception {
+        env.put("CORDON_PRELOAD", "json, csv");
+        String probe = "import sys\nprint(sorted(m for m in ('json', 'csv') if m in sys.modules))";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        Run r;
+        // The first commands may come before the process has had the time to import them.
+        do {
+            r = client(tmp, "", "run", "-c", probe);
+            assertThat(r.exit()).as(r.err()).isZero();
+            if (!r.out().equals("['csv', 'json']\n")) {
+                assertThat(r.out()).isEqualTo("[]\n");
+                assertThat(System.nanoTime()).as("a prepared context with the modules in time").isLessThan(deadline);
+                Thread.sleep(500);
+            }
+        } while (!r.out().equals("['csv', 'json']\n"));
+        env.put("CORDON_PRELOAD", "json,os;import subprocess");
+        Run bad = client(tmp, "", "run", "-c", "print(1)");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("CORDON_PRELOAD: preloadModules: 'os;import subprocess' is not a module name");
+    }
+
+    @Test
     void theProcessEndsAfterItsIdlePeriod() throws Exception {
         env.put("CORDON_DAEMON_IDLE", "1s");
         assertThat(client(tmp, "", "run", "-c", "print(2)").out()).isEqualTo("2\n");

@@ -138,9 +138,24 @@ final class SandboxOptions {
         return cordon(0);
     }
 
-    /** @param preparedContexts contexts kept booted ahead of the next command (a background process's) */
+    /** Standard modules a background process's prepared contexts import, comma-separated (default none). */
+    static final String PRELOAD_VARIABLE = "CORDON_PRELOAD";
+
+    /**
+     * @param preparedContexts contexts kept booted ahead of the next command (a background process's), which
+     *                         import the modules {@value #PRELOAD_VARIABLE} names while the process is idle
+     */
     Cordon cordon(int preparedContexts) {
         Cordon.Builder b = Cordon.builder().backend(backend()).isolation(isolation()).preparedContexts(preparedContexts);
+        String preload = System.getenv(PRELOAD_VARIABLE);
+        if (preparedContexts > 0 && preload != null && !preload.isBlank()) {
+            try {
+                b.preloadModules(java.util.Arrays.stream(preload.split(",")).map(String::strip)
+                        .filter(m -> !m.isEmpty()).toList());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(PRELOAD_VARIABLE + ": " + e.getMessage(), e);
+            }
+        }
         if (dataDir != null) {
             b.dataDir(dataDir);
         }
