@@ -24,8 +24,8 @@ import java.util.Map;
 @Command(name = "daemon", mixinStandardHelpOptions = true,
         description = {"Your background process that keeps a warm engine for cordon run and cordon repl.",
                 "It starts on first use, listens on a socket only you can open, and ends after",
-                "$CORDON_DAEMON_IDLE without a command (default 15m). CORDON_PRELOAD=json,re has its",
-                "prepared contexts import those standard modules while it is idle.",
+                "$CORDON_DAEMON_IDLE without a command (default 15m).",
+                "CORDON_PRELOAD=json,re has its prepared contexts import those modules while idle.",
                 "--no-daemon or CORDON_NO_DAEMON=1 runs a command in a JVM of its own instead."})
 final class DaemonCommand {
 
