@@ -212,22 +212,33 @@ class DaemonTest {
         Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwx------"));
     }
 
-    @Test
-    void itsPreparedContextsImportWhatCordonPreloadNamesAndABadNameIsAUsageError() throws Exception {
-        env.put("CORDON_PRELOAD", "json, csv");
-        String probe = "import sys\nprint(sorted(m for m in ('json', 'csv') if m in sys.modules))";
+    /** Runs {@code probe} until it prints {@code expected}, which a context that has the modules prints. */
+    private void untilPreloaded(String probe, String expected) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         Run r;
         // The first commands may come before the process has had the time to import them.
         do {
             r = client(tmp, "", "run", "-c", probe);
             assertThat(r.exit()).as(r.err()).isZero();
-            if (!r.out().equals("['csv', 'json']\n")) {
+            if (!r.out().equals(expected)) {
                 assertThat(r.out()).isEqualTo("[]\n");
                 assertThat(System.nanoTime()).as("a prepared context with the modules in time").isLessThan(deadline);
                 Thread.sleep(500);
             }
-        } while (!r.out().equals("['csv', 'json']\n"));
+        } while (!r.out().equals(expected));
+    }
+
+    @Test
+    void itsPreparedContextsImportWhatCordonPreloadNamesAndABadNameIsAUsageError() throws Exception {
+        String probe = "import sys\nprint(sorted(m for m in ('json', 're', 'csv') if m in sys.modules))";
+        untilPreloaded(probe, "['json', 're']\n");
+        env.put("CORDON_PRELOAD", "json, csv");
+        untilPreloaded(probe, "['csv', 'json', 're']\n");
+        env.put("CORDON_PRELOAD", "");
+        Thread.sleep(2000);
+        for (int i = 0; i < 3; i++) {
+            assertThat(client(tmp, "", "run", "-c", probe).out()).as("nothing preloaded").isEqualTo("[]\n");
+        }
         env.put("CORDON_PRELOAD", "json,os;import subprocess");
         Run bad = client(tmp, "", "run", "-c", "print(1)");
         assertThat(bad.exit()).isEqualTo(2);

@@ -25,7 +25,8 @@ import java.util.Map;
         description = {"Your background process that keeps a warm engine for cordon run and cordon repl.",
                 "It starts on first use, listens on a socket only you can open, and ends after",
                 "$CORDON_DAEMON_IDLE without a command (default 15m).",
-                "CORDON_PRELOAD=json,re has its prepared contexts import those modules while idle.",
+                "Its prepared contexts import json, re, datetime and collections while it is idle",
+                "(CORDON_PRELOAD=mod1,mod2 names others; CORDON_PRELOAD= none).",
                 "--no-daemon or CORDON_NO_DAEMON=1 runs a command in a JVM of its own instead."})
 final class DaemonCommand {
 
