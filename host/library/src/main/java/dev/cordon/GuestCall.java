@@ -269,7 +269,7 @@ final class GuestCall {
 
     /** Runs the guest's code with the clocks running and the call among those the heap guard may stop. */
     private Outcome monitored(Thread guestThread, Supplier<Outcome> guest) {
-        monitor.begin(guestThread != null ? guestThread : Thread.currentThread());
+        monitor.begin(guestThread);
         runner.started(this);
         try {
             return guest.get();

@@ -131,8 +131,9 @@ public final class RunMonitor {
         begin(Thread.currentThread());
     }
 
-    /** As {@link #begin()}, for a guest whose code runs on {@code t} rather than on the calling thread. */
-    public void begin(Thread t) {
+    /** As {@link #begin()}, for a guest whose code runs on {@code guest}; null: on the calling thread. */
+    public void begin(Thread guest) {
+        Thread t = guest != null ? guest : Thread.currentThread();
         startCpu = cpuOf(t);
         startAllocated = allocatedBy(t);
         seenCollections = heap.collections();

@@ -12,8 +12,9 @@ import java.util.logging.Logger;
  * Contexts booted ahead of demand, so that a call's latency does not include GraalPy's start-up. A
  * background thread keeps up to {@code size} of them ready; a call {@link #take takes} one or, when
  * none is ready, opens its own. With modules to preload, a context is ready as soon as it is booted, and
- * then, while no call runs, has the modules imported; a call takes such a context first. Each prepared context serves exactly one call and is closed after it:
- * nothing one call leaves in a context can reach another. Preparing costs the same CPU as opening on
+ * then, while no call runs, has the modules imported; a call takes such a context first. Each prepared
+ * context serves exactly one call and is closed after it: nothing one call leaves in a context can reach
+ * another. Preparing costs the same CPU as opening on
  * demand, so this lowers latency while the process has spare time; it does not raise throughput.
  */
 final class PreparedSandboxes implements AutoCloseable {

@@ -212,7 +212,7 @@ public final class WorkerMain {
         Sandbox running = sandbox;
         monitor.cpuSource(running::cpuNanos);
         monitor.onTrip(running::cancel);
-        monitor.begin(running.guestThread() != null ? running.guestThread() : Thread.currentThread());
+        monitor.begin(running.guestThread());
         // Ticks stop before DONE is sent: after it the parent expects READY and nothing else.
         AtomicBoolean ticking = new AtomicBoolean(true);
         ScheduledFuture<?> ticks = ticker.scheduleAtFixedRate(() -> {

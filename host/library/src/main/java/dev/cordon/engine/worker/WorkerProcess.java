@@ -42,8 +42,8 @@ final class WorkerProcess {
     }
 
     /**
-     * Starts a worker and sends it the guest's world and the modules to preload; it answers {@code READY} once its engine has a context
-     * booted ({@link #awaitReady}).
+     * Starts a worker and sends it the guest's world and the modules to preload; it answers {@code READY} once
+     * its engine has a context booted ({@link #awaitReady}).
      */
     static WorkerProcess start(List<String> command, String world, List<String> preload) throws IOException {
         Path dir = Files.createTempDirectory("cordon-worker-");
