@@ -16,12 +16,57 @@ COMPLETIONS = {
 }
 
 
+# What unicode_data adds to unicodedata: functions, and attributes that are not.
+UNICODEDATA_FUNCTIONS = ("combining", "east_asian_width", "mirrored", "decimal", "digit", "numeric",
+                         "decomposition", "lookup")
+UNICODEDATA_ATTRIBUTES = ("UCD", "ucd_3_2_0", "unidata_version")
+
+
 def install():
-    """Puts the finder first on sys.meta_path, and completes at once what is imported already."""
+    """Puts the finder first on sys.meta_path, and completes what is imported already.
+
+    GraalPy imports unicodedata while a context starts, and its completion reads tables of about 40 KB of
+    source: loaded in every context, they cost each one about 10 ms. It is completed on first use instead.
+    """
     sys.meta_path.insert(0, AfterImport)
     for name, completion in COMPLETIONS.items():
         if name in sys.modules:
-            _complete(sys.modules[name], completion)
+            if name == "unicodedata":
+                _complete_unicodedata_on_first_use(sys.modules[name], completion)
+            else:
+                _complete(sys.modules[name], completion)
+
+
+def _complete_unicodedata_on_first_use(module, completion):
+    """Puts stand-ins on unicodedata for what its completion adds: the first of them used completes it, and
+    from then on the module holds the completion's own functions and attributes (a stand-in kept by the guest
+    goes on calling the completion's function)."""
+    done = []
+
+    def complete():
+        if not done:
+            module.__dict__.pop("__getattr__", None)
+            import importlib
+            done.append(importlib.import_module(completion))
+            done[0].install(module)
+        return done[0]
+
+    def stand_in(name):
+        def function(*args):
+            return getattr(complete(), name)(*args)
+        function.__name__ = function.__qualname__ = name
+        function.__module__ = "unicodedata"
+        return function
+
+    def __getattr__(name):
+        if name in UNICODEDATA_ATTRIBUTES:
+            complete()
+            return getattr(module, name)
+        raise AttributeError("module 'unicodedata' has no attribute '%s'" % name)
+
+    for name in UNICODEDATA_FUNCTIONS:
+        setattr(module, name, stand_in(name))
+    module.__getattr__ = __getattr__
 
 
 def _complete(module, completion):

@@ -59,6 +59,39 @@ class StdlibInSandboxTest {
     }
 
     /**
+     * unicodedata's completion (the functions and the 3.2 database GraalPy takes from native code) is loaded when
+     * the guest first uses it, not while each context starts: a fresh context does not hold its tables, the
+     * first name used (here the 3.2 database, by the import stringprep does) loads them, and a function taken
+     * from the module before that goes on working.
+     */
+    @Test
+    void unicodedataIsCompletedOnFirstUse() {
+        ExecutionResult r = SharedCordon.run("""
+                import sys, unicodedata
+                print('tables at start:', '_cordon_graalpy.unicode_tables' in sys.modules)
+                from unicodedata import combining
+                from unicodedata import ucd_3_2_0
+                print('3.2:', ucd_3_2_0.unidata_version, ucd_3_2_0.category('\\U0001F600'))
+                print('tables after:', '_cordon_graalpy.unicode_tables' in sys.modules)
+                print('kept:', combining('\\u0301'), unicodedata.combining('\\u0301'), combining is unicodedata.combining)
+                print('listed:', all(n in dir(unicodedata) for n in ('UCD', 'ucd_3_2_0', 'lookup')))
+                try:
+                    unicodedata.no_such_name
+                except AttributeError as e:
+                    print(e)
+                """);
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                tables at start: False
+                3.2: 3.2.0 Cn
+                tables after: True
+                kept: 230 230 False
+                listed: True
+                module 'unicodedata' has no attribute 'no_such_name'
+                """);
+    }
+
+    /**
      * A stream whose header declares a huge dictionary is refused before GraalPy allocates it (which it does
      * whatever memlimit says): as liblzma refuses it when it detects the format, or as too large for the call.
      */

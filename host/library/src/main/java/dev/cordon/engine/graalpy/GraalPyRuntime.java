@@ -64,7 +64,8 @@ final class GraalPyRuntime implements AutoCloseable {
      * boot's {@code install}) long after that context has closed. Shared, they are compiled once.
      */
     static final List<String> SHARED_MODULES = List.of("cordon", "cordon._world", "cordon._describe", "cordon.gateway",
-            "_cordon_graalpy", "_cordon_graalpy.guard", "_cordon_graalpy.boot");
+            "_cordon_graalpy", "_cordon_graalpy.after_import", "_cordon_graalpy.guarded_text", "_cordon_graalpy.guard",
+            "_cordon_graalpy.boot");
 
     /**
      * The standard-library modules the guard imports at boot, shared the same way from the language home's
