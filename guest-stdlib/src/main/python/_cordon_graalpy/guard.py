@@ -17,7 +17,7 @@ whether the result would fit:
 * ``sorted``, ``pow``, ``math.factorial``/``comb``/``perm`` and the ``operator`` functions are
   replaced by checked versions, and ``compile``, ``exec`` and ``eval`` rewrite the code they are
   given in the same way;
-* every ``except`` clause first calls ``__cordon_stopped__``: GraalPy's cancellation can surface as a
+* every ``except`` clause's type is ``__cordon_stopped__(type)``: GraalPy's cancellation can surface as a
   RecursionError that guest code catches and recurses again, so once the call's wall time is over,
   its handlers raise ``CallStopped`` instead of running. The check is pure Python (a clock read):
   a call into the host at the deepest level of a recursion would overflow the host's stack.
@@ -658,10 +658,21 @@ def _replacement(node, inline, temps):
                                            keywords=node.keywords), node)
     elif t is ast.Starred and _type(node.ctx) is ast.Load:
         node.value = _call("__cordon_sized__", node.value, node.value)
-    elif t is ast.ExceptHandler and node.body:
-        # GraalPy's cancellation can turn into a RecursionError that a handler catches; so each handler
-        # first asks whether the call's time is over.
-        node.body.insert(0, _copy_location(ast.Expr(value=_call("__cordon_stopped__", node.body[0])), node.body[0]))
+    elif t is ast.ExceptHandler:
+        # GraalPy's cancellation can turn into a RecursionError that a handler catches; so each except clause
+        # asks whether the call's time is over before it matches: except E becomes except
+        # __cordon_stopped__(E), a bare except, except __cordon_stopped__() (BaseException). In the clause's
+        # header, not as the body's first statement, so that the text writer can write it on the clause's own
+        # line whatever the body begins with (an if cannot follow a statement on its line). A bare except's
+        # check has no text of its own to replace: it is placed, with no width, right after the keyword.
+        if node.type is not None:
+            node.type = _call("__cordon_stopped__", node.type, node.type)
+        else:
+            check = _call("__cordon_stopped__", node)
+            check.func.col_offset = check.col_offset = check.func.end_col_offset = check.end_col_offset = \
+                node.col_offset + _len("except")
+            check.func.end_lineno = check.end_lineno = node.lineno
+            node.type = check
     return None
 
 
@@ -931,9 +942,11 @@ class CallStopped(BaseException):
     """Raised in every exception handler of guest code once the call's wall time is over."""
 
 
-def check_stopped():
+def check_stopped(kind=BaseException):
+    """What an except clause matches (BaseException for a bare except), unless the call's wall time is over."""
     if _monotonic() > _deadline[0]:
         raise CallStopped("the call's wall time is over")
+    return kind
 
 
 # Modules up to this size (characters) are asked of the host's shared forms first (SharedModules.java).

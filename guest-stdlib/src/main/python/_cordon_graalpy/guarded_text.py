@@ -105,7 +105,7 @@ class _Writer:
 
     def positioned(self, node):
         """The nearest descendants with a position that are new or hold new nodes, in the program's order;
-        a new statement before the original one whose position it copied."""
+        a new node before an original one at the same place."""
         out = []
         stack = _children(node)
         while stack:
@@ -142,12 +142,12 @@ class _Writer:
                 raise _Declined()
             pieces.append(self.data[pos:start])
             pos = start
-            if not is_original and _type(child) is ast.Expr:
-                # A statement added before the one whose position it has (the wall-time check at the top of
-                # an exception handler): on the same line, before it.
-                pieces.append(self.text(child, depth + 1) + "; ")
-                continue
             piece = self.text(child, depth + 1)
+            if not is_original and start == stop:
+                # A node added where the program has no text (the check of a bare except, right after the
+                # keyword): a space before it.
+                pieces.append(" " + piece)
+                continue
             if not is_original:
                 # The line breaks of the node replaced (between its operands, say) go before the new node's
                 # closing parenthesis, so that every later line keeps its number.

@@ -430,10 +430,12 @@ class OperationGuardTest {
         assertThat(r.stdout()).isEqualTo("42\n");
     }
 
-    @Test
-    void aHandlerThatCatchesEverythingIsStillStoppedAtTheDeadline() throws InterruptedException {
-        // A recursion that catches the RecursionError GraalPy's cancellation provokes, and recurses again.
-        String code = HostilePrograms.named("cpu.recursion-retry").code();
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu.recursion-retry", "cpu.recursion-retry-if", "cpu.recursion-retry-bare"})
+    void aHandlerThatCatchesEverythingIsStillStoppedAtTheDeadline(String program) throws InterruptedException {
+        // A recursion that catches the RecursionError GraalPy's cancellation provokes, and recurses again; its
+        // handler begins with a simple statement, with an if, or is a bare except whose body begins with a for.
+        String code = HostilePrograms.named(program).code();
         ExecutionResult r = SharedCordon.get().run(Execution.builder().code(code)
                 .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(2)).build()).build());
         assertThat(r.status()).isEqualTo(Status.TIMEOUT);

@@ -48,7 +48,7 @@ public final class HostilePrograms {
          */
         public boolean uncancellable() {
             return name.startsWith("mem.") || name.equals("cpu.sorted-with-key") || name.equals("cpu.nested-parentheses")
-                    || name.equals("cpu.compile-bomb") || name.equals("cpu.recursion-retry");
+                    || name.equals("cpu.compile-bomb") || name.startsWith("cpu.recursion-retry");
         }
 
         @Override
@@ -105,6 +105,25 @@ public final class HostilePrograms {
                         return f(n + 1)
                     except RecursionError:
                         return f(0)
+                f(0)
+                """);
+        // The same retry from a handler that begins with a compound statement, and from a bare except.
+        add("cpu.recursion-retry-if", TIMEOUT, "TimeoutError", """
+                def f(n):
+                    try:
+                        return f(n + 1)
+                    except RecursionError:
+                        if n >= 0:
+                            return f(0)
+                f(0)
+                """);
+        add("cpu.recursion-retry-bare", TIMEOUT, "TimeoutError", """
+                def f(n):
+                    try:
+                        return f(n + 1)
+                    except:
+                        for i in range(1):
+                            return f(0)
                 f(0)
                 """);
         add("cpu.regex-alternation", OK, null, "import re\nre.match(r'(a|aa)+$', 'a' * 5000 + 'b')");

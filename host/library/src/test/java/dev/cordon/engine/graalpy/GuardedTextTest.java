@@ -45,6 +45,15 @@ class GuardedTextTest {
                 Arguments.of("try:\n    1 / 0\nexcept ZeroDivisionError: print('caught')", "caught\n"),
                 Arguments.of("try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print('caught', type(e).__name__)",
                         "caught ZeroDivisionError\n"),
+                // The check of an except clause is in its header: a body may begin with a compound statement,
+                // a bare except has it right after the keyword.
+                Arguments.of("try:\n    x = 1 / 0\nexcept ZeroDivisionError:\n    if True:\n        print('caught', 2 * 3)",
+                        "caught 6\n"),
+                Arguments.of("def f(x):\n    try:\n        return 1 / x\n    except (TypeError,\n            ValueError):\n"
+                        + "        for i in range(1):\n            return 'type'\n    except:\n        with open('/dev/null'):\n"
+                        + "            return 'bare'\ntry: {}['k']\nexcept: print('bare one-liner')\n"
+                        + "import sys\nprint(f('a'), f(2), sys._getframe().f_lineno)",
+                        "bare one-liner\ntype 0.5 14\n"),
                 // Line breaks between the operands stay, so later lines keep their numbers.
                 Arguments.of("x = (1 +\n  2) * (3 +\n 4)\nimport sys\nprint(x, sys._getframe().f_lineno)", "21 5\n"),
                 Arguments.of("n = 2\ny = n \\\n  * 3\nimport sys\nprint(y, sys._getframe().f_lineno)", "6 5\n"),
@@ -68,10 +77,10 @@ class GuardedTextTest {
 
     @Test
     void whatTheTextCannotSayRunsFromMarshalledCode() {
-        // The check at the top of a handler goes before its first statement, on its line: not before an if.
-        String code = "try:\n    x = 1 / 0\nexcept ZeroDivisionError:\n    if True:\n        print('caught', 2 * 3)";
+        // A checked product in a replacement field's format spec is not written as text.
+        String code = "n = 3\nw = 5\nprint(f'[{n * 3:{w * 1}}]')";
         ExecutionResult r = SharedCordon.run(code);
-        assertThat(r.stdout()).as(r.toString()).isEqualTo("caught 6\n");
+        assertThat(r.stdout()).as(r.toString()).isEqualTo("[    9]\n");
         assertThat(runtime.guardedCode().get("<string>", code).isSource()).isFalse();
     }
 
