@@ -939,7 +939,7 @@ def run(source, filename, mode):
 
 
 class CallStopped(BaseException):
-    """Raised in every exception handler of guest code once the call's wall time is over."""
+    """Raised by every except clause of guest code once the call's wall time is over."""
 
 
 def check_stopped(kind=BaseException):
