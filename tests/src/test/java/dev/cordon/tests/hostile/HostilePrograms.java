@@ -63,6 +63,10 @@ public final class HostilePrograms {
         ALL.add(new Program(name, code, false, name.startsWith("mem.") ? MEMORY_LIMITS : LIMITS, status, errorType));
     }
 
+    private static void recursionRetry(String name, String handler) {
+        add(name, TIMEOUT, "TimeoutError", "def f(n):\n    try:\n        return f(n + 1)\n" + handler.indent(4) + "f(0)\n");
+    }
+
     private static void addTmp(String name, Status status, String errorType, String code) {
         ALL.add(new Program(name, code, true, LIMITS, status, errorType));
     }
@@ -99,33 +103,11 @@ public final class HostilePrograms {
                 for _ in forever():
                     pass
                 """);
-        add("cpu.recursion-retry", TIMEOUT, "TimeoutError", """
-                def f(n):
-                    try:
-                        return f(n + 1)
-                    except RecursionError:
-                        return f(0)
-                f(0)
-                """);
-        // The same retry from a handler that begins with a compound statement, and from a bare except.
-        add("cpu.recursion-retry-if", TIMEOUT, "TimeoutError", """
-                def f(n):
-                    try:
-                        return f(n + 1)
-                    except RecursionError:
-                        if n >= 0:
-                            return f(0)
-                f(0)
-                """);
-        add("cpu.recursion-retry-bare", TIMEOUT, "TimeoutError", """
-                def f(n):
-                    try:
-                        return f(n + 1)
-                    except:
-                        for i in range(1):
-                            return f(0)
-                f(0)
-                """);
+        // A recursion that catches the RecursionError GraalPy's cancellation provokes and recurses again, from a
+        // handler that begins with a simple statement, with an if, and from a bare except.
+        recursionRetry("cpu.recursion-retry", "except RecursionError:\n    return f(0)\n");
+        recursionRetry("cpu.recursion-retry-if", "except RecursionError:\n    if n >= 0:\n        return f(0)\n");
+        recursionRetry("cpu.recursion-retry-bare", "except:\n    for i in range(1):\n        return f(0)\n");
         add("cpu.regex-alternation", OK, null, "import re\nre.match(r'(a|aa)+$', 'a' * 5000 + 'b')");
         add("cpu.regex-backreference", TIMEOUT, "TimeoutError", "import re\nre.match(r'(a+)+\\1$', 'a' * 40 + 'b')");
         add("cpu.sleep", TIMEOUT, "TimeoutError", "import time\ntime.sleep(60)");
