@@ -56,6 +56,13 @@ def install(bridge):
         _posixsubprocess.fork_exec = permission_error("process", "fork_exec", "process creation")
     except ImportError:
         pass
+    # GraalPy's multiprocessing starts a "process" as an inner context, which the sandbox's context may not
+    # create: refused here as a process, where GraalPy failed internally and the interpreter was lost.
+    try:
+        import _multiprocessing_graalpy
+        _multiprocessing_graalpy._spawn_context = permission_error("process", "spawn_context", "process creation")
+    except ImportError:
+        pass
 
     # Network: no socket can be created and no name resolved.
     try:
