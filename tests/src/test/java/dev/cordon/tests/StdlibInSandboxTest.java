@@ -68,6 +68,8 @@ class StdlibInSandboxTest {
     void unicodedataIsCompletedOnFirstUse() {
         ExecutionResult r = SharedCordon.run("""
                 import sys, unicodedata
+                from _cordon_graalpy import after_import
+                before = dict(vars(unicodedata))
                 print('tables at start:', '_cordon_graalpy.unicode_tables' in sys.modules)
                 from unicodedata import combining
                 from unicodedata import ucd_3_2_0
@@ -75,6 +77,10 @@ class StdlibInSandboxTest {
                 print('tables after:', '_cordon_graalpy.unicode_tables' in sys.modules)
                 print('kept:', combining('\\u0301'), unicodedata.combining('\\u0301'), combining is unicodedata.combining)
                 print('listed:', all(n in dir(unicodedata) for n in ('UCD', 'ucd_3_2_0', 'lookup')))
+                # The stand-ins and the module's __getattr__ name exactly what the completion adds.
+                changed = sorted(n for n, v in vars(unicodedata).items() if before.get(n) is not v)
+                named = sorted(after_import.UNICODEDATA_FUNCTIONS + after_import.UNICODEDATA_ATTRIBUTES)
+                print('exactly:', changed == named or (changed, named), '__getattr__' in vars(unicodedata))
                 try:
                     unicodedata.no_such_name
                 except AttributeError as e:
@@ -87,6 +93,7 @@ class StdlibInSandboxTest {
                 tables after: True
                 kept: 230 230 False
                 listed: True
+                exactly: True False
                 module 'unicodedata' has no attribute 'no_such_name'
                 """);
     }
