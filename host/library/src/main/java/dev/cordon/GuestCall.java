@@ -222,6 +222,7 @@ final class GuestCall {
                     maxOperationBytes(monitor.limits()));
             prepareNanos = runner.ticker.read() - start;
             Outcome outcome = monitored(s.guestThread(), () -> s.run(spec));
+            prepareNanos += s.bootNanos();
             answer(result(outcome, monitor.tripped()));
         } catch (Throwable t) {
             // A limit that cancelled the sandbox can make the host's own calls into it fail: the limit is the answer.

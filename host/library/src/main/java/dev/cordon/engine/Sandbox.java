@@ -44,6 +44,15 @@ public interface Sandbox extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The time the last {@link #run} spent booting a context before the guest's code started, for a backend that
+     * boots inside the run (a worker process given a call before its next context was ready); 0 when the run
+     * found its context booted. It is part of the call's preparation, not of the guest's time.
+     */
+    default long bootNanos() {
+        return 0;
+    }
+
     /** Whether another run may follow in this sandbox: it was not cancelled and did not break. */
     boolean usable();
 

@@ -289,7 +289,7 @@ public final class WorkerEngine implements Engine {
         return true;
     }
 
-    /** Workers idle and ready now. */
+    /** Workers idle, each with a context booted for its next call ({@code WorkerMain} says READY only then). */
     @Override
     public int preparedReady() {
         return idle.size();

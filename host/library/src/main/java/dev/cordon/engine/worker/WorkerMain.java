@@ -52,6 +52,12 @@ public final class WorkerMain {
     /** How many fresh contexts run the warm-up before the worker first says it is ready. */
     private static final int WARM_UP_RUNS = 3;
 
+    /**
+     * The longest a worker waits for its next context before it says READY after a call; well inside the 30 s
+     * in which the parent expects it ({@code WorkerEngine.READY_AGAIN}).
+     */
+    private static final Duration READY_WAIT = Duration.ofSeconds(10);
+
     private final Wire.Writer out;
     private final InputStream in;
     private final GraalPyEngine engine;
@@ -196,9 +202,13 @@ public final class WorkerMain {
         for (int i = 0; i < mounts; i++) {
             fs.mount(r.string(), new TreeCalls.Remote(request -> ask(Wire.FS, request), i, r.bool()));
         }
+        long bootNanos = 0;
         if (sandbox == null || !sandbox.usable()) {
+            long booting = System.nanoTime();
+            boolean ready = engine.preparedReady() > 0;
             sandbox = engine.open(fs.build(), cwd);
             current = sandbox;
+            bootNanos = ready ? 0 : System.nanoTime() - booting;
         }
         Limits limits = Limits.builder().wallTime(Duration.ofMillis(Math.max(1, wallMillis)).plusSeconds(60))
                 .memoryBytes(Math.max(1, memory)).threads(Math.max(0, Math.min(Limits.MAX_THREADS, threads))).build();
@@ -247,7 +257,7 @@ public final class WorkerMain {
         if (outcome.error() != null) {
             done.text(outcome.error().type()).text(outcome.error().message()).text(outcome.error().traceback());
         }
-        done.bool(running.usable());
+        done.bool(running.usable()).i64(bootNanos);
         List<AuditEvent> events = audit.events();
         done.i32(events.size());
         for (AuditEvent e : events) {
@@ -274,15 +284,21 @@ public final class WorkerMain {
     }
 
     /**
-     * Ends the call: its context is closed on a thread of its own, and the worker says READY at once. The next
-     * call takes the context booted meanwhile, or boots one itself if it comes sooner (as a call in process
-     * does), so that a worker is never idle while calls wait for it.
+     * Ends the call: its context is closed on a thread of its own, and the worker says READY once the next
+     * context is booted. Idle in the parent's eyes therefore means ready to run a call at once: the parent
+     * gives the next call to another worker meanwhile, where a call sent to this one would have waited for a
+     * boot, or booted a second context beside the one under way. A boot that takes longer than
+     * {@link #READY_WAIT} (a machine far past its capacity) does not hold the worker back: it says READY, and
+     * its next call takes the context when it is ready or boots its own.
      */
     private void endSession() throws Exception {
         Sandbox s = current;
         current = null;
-        if (s != null) {
-            Thread.ofPlatform().daemon().name("cordon-worker-close").start(s::close);
+        long until = System.nanoTime() + READY_WAIT.toNanos();
+        Thread closing = s == null ? null : Thread.ofPlatform().daemon().name("cordon-worker-close").start(s::close);
+        awaitPrepared(READY_WAIT);
+        if (closing != null) {
+            closing.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
         }
         out.send(Wire.READY, null);
     }

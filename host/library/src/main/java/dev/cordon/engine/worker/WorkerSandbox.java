@@ -37,8 +37,12 @@ final class WorkerSandbox implements Sandbox {
     private volatile boolean sessionUsable = true;
     private volatile long cpuNanos;
     private volatile long allocatedBytes;
+    private volatile long bootNanos;
     private volatile ScheduledFuture<?> killer;
     private int nextId = 1;
+
+    /** The longest boot a worker may report: a call's whole wall time is far shorter. */
+    static final long MAX_BOOT_NANOS = java.util.concurrent.TimeUnit.DAYS.toNanos(1);
 
     WorkerSandbox(WorkerEngine engine, WorkerProcess worker, VirtualFileSystem fileSystem, String cwd) {
         this.engine = engine;
@@ -54,6 +58,7 @@ final class WorkerSandbox implements Sandbox {
     public Outcome run(RunSpec spec) {
         TreeCalls.Server files = new TreeCalls.Server(trees);
         running = true;
+        bootNanos = 0;
         try {
             if (cancelled || !worker.alive()) {
                 return ended(spec);
@@ -167,6 +172,7 @@ final class WorkerSandbox implements Sandbox {
             case Wire.DONE -> {
                 Done done = decodeDone(r, spec.audit());
                 sessionUsable = done.usable();
+                bootNanos = done.bootNanos();
                 return done.outcome();
             }
             default -> throw new Wire.ProtocolViolation("a frame of type " + f.type() + " during a run");
@@ -174,8 +180,11 @@ final class WorkerSandbox implements Sandbox {
         return null;
     }
 
-    /** How a run ended, as its worker said: the outcome, and whether its context can serve the next run. */
-    record Done(Outcome outcome, boolean usable) {
+    /**
+     * How a run ended, as its worker said: the outcome, whether its context can serve the next run, and the time
+     * the worker spent booting the run's context when none was ready.
+     */
+    record Done(Outcome outcome, boolean usable, long bootNanos) {
     }
 
     /** Reads a {@code DONE} payload, its events recorded (cut and charged) in {@code audit}. */
@@ -190,6 +199,10 @@ final class WorkerSandbox implements Sandbox {
             error = new GuestError(r.string(), r.string(), r.string());
         }
         boolean usable = r.bool();
+        long boot = r.i64();
+        if (boot < 0 || boot > MAX_BOOT_NANOS) {
+            throw new Wire.ProtocolViolation("a boot of " + boot + " ns");
+        }
         int events = r.i32();
         if (events < 0 || events > Wire.MAX_ITEMS) {
             throw new Wire.ProtocolViolation(events + " events");
@@ -206,7 +219,7 @@ final class WorkerSandbox implements Sandbox {
             audit.record(category, action, target, AuditEvent.Outcome.values()[outcome], detail);
         }
         r.end();
-        return new Done(new Outcome(status, error), usable);
+        return new Done(new Outcome(status, error), usable, boot);
     }
 
     /** The outcome when the worker ended without saying how: killed after a cancel, out of heap, or dead. */
@@ -252,6 +265,11 @@ final class WorkerSandbox implements Sandbox {
     @Override
     public long allocatedBytes() {
         return allocatedBytes;
+    }
+
+    @Override
+    public long bootNanos() {
+        return bootNanos;
     }
 
     @Override
