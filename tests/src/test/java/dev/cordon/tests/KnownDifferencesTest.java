@@ -71,6 +71,47 @@ class KnownDifferencesTest {
         assertThat(next.stdout()).isEqualTo("data\n");
     }
 
+    /**
+     * GraalPy 25.0.3's sets fail inside the interpreter (an {@code ArrayIndexOutOfBoundsException} in their hash
+     * storage) when the elements' {@code __eq__} empties a set during a difference, a comparison or an
+     * intersection: CPython's bpo-46615 regression tests (test_set's {@code *Mutating*} cases) draw such elements
+     * at random. A plain GraalPy context fails the same way; Cordon ends the call with {@code SystemError} and
+     * discards the interpreter, as for any internal failure. CPython prints "survived 299".
+     */
+    @Test
+    void aSetEmptiedByItsOwnElementsDuringAnOperationLosesTheInterpreter() {
+        ExecutionResult r = SharedCordon.get().run(Execution.builder().code("""
+                from random import Random
+                r = Random(1)
+                enabled = False
+                class Bad:
+                    def __eq__(self, other):
+                        if not enabled:
+                            return False
+                        if r.randrange(20) == 0:
+                            s1.clear()
+                        if r.randrange(20) == 0:
+                            s2.clear()
+                        return bool(r.randrange(2))
+                    def __hash__(self):
+                        return r.randrange(2)
+                for i in range(300):
+                    enabled = False
+                    s1 = {Bad() for _ in range(r.randrange(50))}
+                    s2 = {Bad() for _ in range(r.randrange(50))}
+                    enabled = True
+                    try:
+                        s1 - s2
+                    except RuntimeError:
+                        pass
+                print('survived', i)
+                """).build());
+        assertThat(r.status()).isEqualTo(Status.ERROR);
+        assertThat(r.error().type()).isEqualTo("SystemError");
+        assertThat(r.error().message()).isEqualTo("the interpreter failed internally; the sandbox was discarded");
+        assertThat(r.stdout()).isEmpty();
+    }
+
     @Test
     void bufferInfoAnswersWithoutANativeAddressButOnlyWhenCalledByName() {
         ExecutionResult r = SharedCordon.run("""

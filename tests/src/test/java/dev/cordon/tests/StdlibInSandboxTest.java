@@ -292,6 +292,9 @@ class StdlibInSandboxTest {
                 assert hexes == [float(t).hex() for t in text.split(', ')]
                 assert json.loads('{"a": 1.25}', parse_float=decimal.Decimal) == {'a': decimal.Decimal('1.25')}
                 assert json.loads('[3, 2.5]', parse_int=lambda s: 'int:' + s) == ['int:3', 2.5]
+                import json.scanner
+                scanner = json.scanner.make_scanner
+                assert (scanner.__module__, scanner.__qualname__) == ('_json', 'make_scanner'), scanner
                 assert json.loads('[3, 2.5]', parse_float=lambda s: 'float:' + s) == [3, 'float:2.5']
                 assert json.loads('{"a": 2}', object_hook=lambda d: sorted(d.items())) == [('a', 2)]
                 assert json.loads('{"a": 2, "b": 3}', object_pairs_hook=list) == [('a', 2), ('b', 3)]
