@@ -154,9 +154,14 @@ public final class DaemonServer implements AutoCloseable {
             switch (first.type()) {
                 case Wire.STATUS -> Wire.writeText(out, Wire.TEXT, status());
                 case Wire.STOP -> {
+                    // The socket goes before the answer: once the client has read "stopping", no new command
+                    // reaches this process, and a command started then finds no background process and starts
+                    // one (whose socket the close below must not delete, so it does not delete it again).
+                    Files.deleteIfExists(socket);
                     Wire.writeText(out, Wire.TEXT, "stopping" + (inFlight.get() > 0
                             ? " after " + inFlight.get() + " command(s) in flight" : ""));
-                    close();
+                    stopping = true;
+                    server.close();
                 }
                 case Wire.REQUEST -> command(Wire.command(first), in, out);
                 default -> throw new Wire.WireException("a connection began with a '" + (char) first.type() + "' frame");
