@@ -242,8 +242,9 @@ class ServeTest {
     void overloadIsAnswered429AtOnceInsteadOfQueueing(@TempDir Path small) throws Exception {
         try (CodeServer busy = CodeServer.start(ServeConfig.parse("""
                 {"port": 0, "dataDir": "data", "maxConcurrentRuns": 1, "maxQueuedRuns": 0,
-                 "clients": {"c": {"key": "%s", "principal": "c", "limits": {"wallTime": "3s"}}}}
-                """.formatted(BOB), small))) {
+                 "clients": {"c": {"key": "%s", "principal": "c", "limits": {"wallTime": "3s"}},
+                             "d": {"key": "%s", "principal": "d", "limits": {"wallTime": "60s"}}}}
+                """.formatted(BOB, ALICE), small))) {
             CordonClient c = new CordonClient(busy.uri(), BOB);
             CompletableFuture<ExecutionResult> spinning = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -263,9 +264,13 @@ class ServeTest {
             assertThat(spinning).isNotDone();
             assertThat(c.run(CordonClient.request("print(1)")).status()).isEqualTo(Status.REJECTED);
             assertThat(spinning.join().status()).isEqualTo(Status.TIMEOUT);
-            // The spinning guest's thread holds its slot until its cancelled context has unwound.
+            // The spinning guest's thread holds its slot until its cancelled context has unwound; then the slot
+            // serves again (a client whose wall time leaves a loaded machine room to boot a context).
             awaitHealth(busy, "guestThreads", 0);
-            assertThat(c.run(CordonClient.request("print(1)")).stdout()).isEqualTo("1\n");
+            awaitHealth(busy, "runsInFlight", 0);
+            ExecutionResult after = new CordonClient(busy.uri(), ALICE).run(CordonClient.request("print(1)"));
+            assertThat(after.status()).as("%s", after).isEqualTo(Status.OK);
+            assertThat(after.stdout()).isEqualTo("1\n");
         }
     }
 
