@@ -133,9 +133,14 @@ public final class DaemonServer implements AutoCloseable {
     /** Stops listening and removes its socket; commands in flight go on. */
     @Override
     public void close() throws IOException {
+        stopListening();
+        Files.deleteIfExists(socket);
+    }
+
+    /** Stops taking connections; the socket's path is left to the caller. */
+    private void stopListening() throws IOException {
         stopping = true;
         server.close();
-        Files.deleteIfExists(socket);
     }
 
     private void connection(SocketChannel channel) {
@@ -160,8 +165,7 @@ public final class DaemonServer implements AutoCloseable {
                     Files.deleteIfExists(socket);
                     Wire.writeText(out, Wire.TEXT, "stopping" + (inFlight.get() > 0
                             ? " after " + inFlight.get() + " command(s) in flight" : ""));
-                    stopping = true;
-                    server.close();
+                    stopListening();
                 }
                 case Wire.REQUEST -> command(Wire.command(first), in, out);
                 default -> throw new Wire.WireException("a connection began with a '" + (char) first.type() + "' frame");

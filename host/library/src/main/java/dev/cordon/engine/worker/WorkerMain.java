@@ -285,9 +285,9 @@ public final class WorkerMain {
 
     /**
      * Ends the call: its context is closed on a thread of its own, and the worker says READY once the next
-     * context is booted and the last one closed. Idle in the parent's eyes therefore means ready to run a call at once: the parent
-     * gives the next call to another worker meanwhile, where a call sent to this one would have waited for a
-     * boot, or booted a second context beside the one under way. A boot that takes longer than
+     * context is booted and the last one closed. Idle in the parent's eyes therefore means ready to run a call
+     * at once: the parent gives the next call to another worker meanwhile, where a call sent to this one would
+     * have waited for a boot, or booted a second context beside the one under way. A boot that takes longer than
      * {@link #READY_WAIT} (a machine far past its capacity) does not hold the worker back: it says READY, and
      * its next call takes the context when it is ready or boots its own.
      */
