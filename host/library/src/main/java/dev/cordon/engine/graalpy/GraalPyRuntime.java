@@ -136,6 +136,9 @@ final class GraalPyRuntime implements AutoCloseable {
             builder.logHandler(new QuietLogHandler());
         }
         this.engine = builder.build();
+        // Before any context: no class of the interpreter is left for a guest's recursion to meet first at the
+        // bottom of its stack, where an overflow would break that class for the JVM (EngineClasses).
+        EngineClasses.initialiseAhead();
         GraalPyEngine.reportJit(jitCompiled());
         Map<String, byte[]> files = GuestStdlib.files();
         Layout layout = discoverLayout(engine, text(files, "_cordon_graalpy/layout.py"));
