@@ -51,12 +51,19 @@ _SMALL = 1 << 16
 
 # The bytes one operation may produce at once: set for each call from its memory limit.
 _limit = [1 << 30]
-# When the call's wall time is over, on the monotonic clock; handlers refuse to run after it.
-_deadline = [float("inf")]
+# When the call's wall time is over: on the host's monotonic clock (seconds), and, about then, on the wall
+# clock (milliseconds); handlers refuse to run after it.
+_deadline = [float("inf"), float("inf")]
 # The host's monotonic clock in seconds, given by install(). Importing time would bring GraalPy's
 # _polyglot_time and polyglot modules into every context, whose code is compiled anew in each
 # (docs/performance-log.md).
 _monotonic = None
+# The wall clock in milliseconds, a builtin of GraalPy's: read by every except clause first, because a call into
+# the host at the bottom of a recursion's stack can overflow the host's own stack, which ends the call as a
+# host fault instead of the guest's RecursionError (a builtin's overflow is a RecursionError like any other).
+# The host's clock is asked only once the wall clock says the time is over, so that a change of the wall clock
+# never stops a call early.
+_wall_ms = None
 
 _compile = builtins.compile
 _exec = builtins.exec
@@ -97,6 +104,7 @@ def set_limits(n, seconds):
     """Sets, for the current call, the bytes one operation may produce at once and its wall time."""
     _limit[0] = n
     _deadline[0] = _monotonic() + seconds
+    _deadline[1] = _wall_ms() + seconds * 1000
 
 
 def _refuse(what, size):
@@ -944,7 +952,7 @@ class CallStopped(BaseException):
 
 def check_stopped(kind=BaseException):
     """What an except clause matches (BaseException for a bare except), unless the call's wall time is over."""
-    if _monotonic() > _deadline[0]:
+    if _wall_ms() > _deadline[1] and _monotonic() > _deadline[0]:
         raise CallStopped("the call's wall time is over")
     return kind
 
@@ -984,8 +992,10 @@ def install(monotonic, shared=None):
 
     monotonic: the clock the wall-time checks read; shared: the host's shared module forms (_shared_code).
     """
-    global _monotonic
+    global _monotonic, _wall_ms
     _monotonic = monotonic
+    import __graalpython__
+    _wall_ms = __graalpython__.time_millis
     import math
 
     import operator

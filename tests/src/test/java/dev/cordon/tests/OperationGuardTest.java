@@ -438,11 +438,37 @@ class OperationGuardTest {
         String code = HostilePrograms.named(program).code();
         ExecutionResult r = SharedCordon.get().run(Execution.builder().code(code)
                 .limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(2)).build()).build());
-        assertThat(r.status()).isEqualTo(Status.TIMEOUT);
+        assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.TIMEOUT);
         // Not only the caller's result: the guest's thread itself ends (without the check it ran for minutes). In
         // worker processes, idle also means the killed worker's replacement is up, a JVM start (CI: over 10 s).
         assertThat(SharedCordon.get().awaitIdle(java.time.Duration.ofSeconds(60))).isTrue();
         assertThat(SharedCordon.get().activeGuestThreads()).isZero();
+    }
+
+    /**
+     * A handler at the bottom of a full stack that calls into the host (a file opened through the virtual
+     * filesystem). Where the host's own stack overflows in that call, GraalPy cannot raise its RecursionError
+     * there; the call ends with the guest's RecursionError all the same. Where the guest's RecursionError comes
+     * first (another depth, as in worker processes), a shallower handler opens the file and the program prints
+     * True, as on CPython. It was MEMORY_LIMIT ("the host ran out of memory") or, in a new JVM, SystemError.
+     */
+    @Test
+    void aHandlerAtTheBottomOfAFullStackThatCallsTheHostEndsInRecursionErrorOrRuns() {
+        ExecutionResult r = SharedCordon.get().run(Execution.builder().grant("fs.tmp").code("""
+                def f(n):
+                    try:
+                        return f(n + 1)
+                    except RecursionError:
+                        open('/tmp/deep', 'w').close()
+                        return n
+                print(f(0) > 100)
+                """).limits(SharedCordon.LIMITS.toBuilder().wallTime(java.time.Duration.ofSeconds(30)).build()).build());
+        if (r.status() == Status.OK) {
+            assertThat(r.stdout()).isEqualTo("True\n");
+        } else {
+            assertThat(r.status()).as("%s", r.error()).isEqualTo(Status.ERROR);
+            assertThat(r.error().type()).as("%s", r.error()).isEqualTo("RecursionError");
+        }
     }
 
     /**
