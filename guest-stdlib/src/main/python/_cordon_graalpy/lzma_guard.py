@@ -97,6 +97,11 @@ def install(lzma):
     class LZMADecompressor(object):
         """Create a decompressor object for decompressing data incrementally."""
 
+        # What a decompressor made by __new__ alone has (CPython's decompresses b'' to b'').
+        _args = (_lzma.FORMAT_AUTO, None, None)
+        _head = b""
+        _inner = None
+
         def __init__(self, format=_lzma.FORMAT_AUTO, memlimit=None, filters=None):
             self._args = (format, memlimit, filters)
             self._head = b""
@@ -146,5 +151,12 @@ def install(lzma):
         def check(self):
             return self._inner.check if self._inner is not None else _lzma.CHECK_UNKNOWN
 
+        def __reduce_ex__(self, protocol):
+            raise TypeError("cannot pickle 'LZMADecompressor' object")
+
+        def __reduce__(self):
+            raise TypeError("cannot pickle 'LZMADecompressor' object")
+
     LZMADecompressor.__module__ = "_lzma"
+    LZMADecompressor.__qualname__ = "LZMADecompressor"
     lzma.LZMADecompressor = LZMADecompressor
