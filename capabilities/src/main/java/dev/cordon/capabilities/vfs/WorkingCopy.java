@@ -202,6 +202,10 @@ final class WorkingCopy {
         @Override
         public SeekableByteChannel position(long newPosition) throws IOException {
             ensureOpen();
+            // The channel's contract (the guest sees EINVAL): a seek before the start is refused, not kept.
+            if (newPosition < 0) {
+                throw new IllegalArgumentException("negative position");
+            }
             position = newPosition;
             return this;
         }
@@ -215,6 +219,9 @@ final class WorkingCopy {
         @Override
         public SeekableByteChannel truncate(long size) throws IOException {
             ensureOpen();
+            if (size < 0) {
+                throw new IllegalArgumentException("negative size");
+            }
             if (!writable) {
                 throw new NonWritableChannelException();
             }
