@@ -62,6 +62,12 @@ final class OpenFiles {
 
         @Override
         public SeekableByteChannel position(long newPosition) throws IOException {
+            // The channel contract, kept here for every store (GraalPy answers EINVAL): a store's channel never
+            // sees a negative position, which a PostgreSQL-backed file kept and a worker's remote file sent to
+            // its parent, who took it for a broken worker.
+            if (newPosition < 0) {
+                throw new IllegalArgumentException("negative position");
+            }
             channel.position(newPosition);
             return this;
         }
@@ -73,6 +79,9 @@ final class OpenFiles {
 
         @Override
         public SeekableByteChannel truncate(long size) throws IOException {
+            if (size < 0) {
+                throw new IllegalArgumentException("negative size");
+            }
             channel.truncate(size);
             return this;
         }

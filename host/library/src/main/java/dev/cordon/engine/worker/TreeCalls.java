@@ -286,11 +286,6 @@ final class TreeCalls {
 
             @Override
             public SeekableByteChannel position(long newPosition) throws IOException {
-                // The channel's contract, as the parent's own channels keep it (GraalPy answers EINVAL): a
-                // negative position never crosses, where the parent would take it for a broken worker.
-                if (newPosition < 0) {
-                    throw new IllegalArgumentException("negative position");
-                }
                 parent.ask(on(SEEK).i64(newPosition));
                 return this;
             }
@@ -302,9 +297,6 @@ final class TreeCalls {
 
             @Override
             public SeekableByteChannel truncate(long size) throws IOException {
-                if (size < 0) {
-                    throw new IllegalArgumentException("negative size");
-                }
                 parent.ask(on(TRUNCATE).i64(size));
                 return this;
             }
