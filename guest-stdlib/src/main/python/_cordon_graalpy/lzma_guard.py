@@ -151,11 +151,10 @@ def install(lzma):
         def check(self):
             return self._inner.check if self._inner is not None else _lzma.CHECK_UNKNOWN
 
-        def __reduce_ex__(self, protocol):
+        def __reduce_ex__(self, protocol=None):
             raise TypeError("cannot pickle 'LZMADecompressor' object")
 
-        def __reduce__(self):
-            raise TypeError("cannot pickle 'LZMADecompressor' object")
+        __reduce__ = __reduce_ex__
 
     LZMADecompressor.__module__ = "_lzma"
     LZMADecompressor.__qualname__ = "LZMADecompressor"

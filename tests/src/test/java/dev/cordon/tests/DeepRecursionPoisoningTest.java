@@ -20,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * raised inside a handler), by any tenant, ended in SystemError. The classes are initialised ahead now
  * ({@code EngineClasses}).
  *
- * <p>The service is a new JVM so that the recursion is the first guest code of its life, as it could be on a
- * real server. In worker isolation the same holds for a worker's JVM, but the next call may be given another
- * worker, so the failure it guards against shows in process.
+ * <p>The service is a new JVM, in process, so that the recursion is the first guest code of its life, as it
+ * could be on a real server. A worker's JVM initialises its classes the same way, but there the next call may be
+ * given another worker, so the failure it guards against shows in process.
  */
 class DeepRecursionPoisoningTest {
 
@@ -30,9 +30,8 @@ class DeepRecursionPoisoningTest {
 
     @Test
     void aRecursionThatOverflowsTheStackFirstLeavesTheInterpreterWhole(@TempDir Path dir) throws Exception {
-        String isolation = "process".equals(System.getenv("CORDON_ISOLATION")) ? "process" : "in-process";
         Path config = dir.resolve("serve.json");
-        Files.writeString(config, "{\"port\": 0, \"dataDir\": \"data\", \"isolation\": \"" + isolation + "\","
+        Files.writeString(config, "{\"port\": 0, \"dataDir\": \"data\", \"isolation\": \"in-process\","
                 + " \"maxConcurrentRuns\": 1, \"maxQueuedRuns\": 2, \"clients\": {\"app\": {\"key\": \"" + KEY
                 + "\", \"principal\": \"app\", \"limits\": {\"wallTime\": \"3s\", \"memory\": \"256MB\"}}}}");
         try (ServeProcess server = new ServeProcess("768m", config)) {

@@ -52,15 +52,14 @@ final class EngineClasses {
     }
 
     /** Runs the pass; logs a jar it could not find (the classes of which are then initialised on first use). */
-    static Result initialiseAhead() {
+    static void initialiseAhead() {
         Result result = initialiseAll();
         if (!result.missing().isEmpty()) {
             LOG.warning("found no jar for " + result.missing() + ": those classes are initialised on first use,"
                     + " where a guest's deep recursion can break them for this JVM");
         }
-        LOG.fine(() -> "initialised " + result.initialised() + " classes of the interpreter in "
-                + result.nanos() / 1_000_000 + " ms");
-        return result;
+        LOG.fine(() -> "initialised " + result.initialised() + " classes of the interpreter (" + result.failed()
+                + " could not be) in " + result.nanos() / 1_000_000 + " ms");
     }
 
     static Result initialiseAll() {

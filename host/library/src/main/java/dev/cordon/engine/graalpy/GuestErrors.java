@@ -39,13 +39,14 @@ final class GuestErrors {
             // The caller knows which limit (if any) caused it; this is only the fallback.
             return new Outcome(Status.INTERNAL, new GuestError("CancelledError", "the run was cancelled", ""));
         }
-        if (e.isResourceExhausted() && !e.isGuestException() && String.valueOf(e.getMessage()).contains("Stack overflow")) {
-            // The guest's recursion filled its thread's stack inside a call into the host, where GraalPy's own
-            // RecursionError cannot be raised: the guest's fault all the same, and no memory was exhausted.
-            String message = "maximum recursion depth exceeded (the stack overflowed in a call to the host)";
-            return new Outcome(Status.ERROR, new GuestError("RecursionError", message, "RecursionError: " + message));
-        }
         if (e.isResourceExhausted() && !e.isGuestException()) {
+            if (String.valueOf(e.getMessage()).contains("Stack overflow")) {
+                // The guest's recursion filled its thread's stack inside a call into the host, where GraalPy's own
+                // RecursionError cannot be raised: the guest's fault all the same, and no memory was exhausted.
+                String message = "maximum recursion depth exceeded (the stack overflowed in a call to the host)";
+                return new Outcome(Status.ERROR,
+                        new GuestError("RecursionError", message, "RecursionError: " + message));
+            }
             return new Outcome(Status.MEMORY_LIMIT,
                     new GuestError("MemoryError", "the host ran out of memory for this run", ""));
         }
