@@ -211,6 +211,39 @@ class TmpFileSystemTest {
     }
 
     @Test
+    void diskUsageReportsTheQuotaOfTmpAndAFullStoreElsewhere() {
+        // shutil.disk_usage and os.statvfs answer from the principal's quota (2,000,000 bytes here, 488 blocks of
+        // 4096), never from the host's disk; a read-only place is a full store, as a read-only medium reports.
+        ExecutionResult r = run("space", """
+                import os, shutil
+                before = shutil.disk_usage('/tmp')
+                print(before)
+                with open('/tmp/space', 'wb') as f:
+                    f.write(b'x' * 100000)
+                after = shutil.disk_usage('/tmp/space')
+                print(100000 <= after.used - before.used < 100000 + 4096, after.total == before.total)
+                s = os.statvfs('/tmp')
+                print(s.f_frsize, s.f_blocks, s.f_bavail == after.free // 4096)
+                print(shutil.disk_usage('/'), shutil.disk_usage('/data/readme.txt') == shutil.disk_usage('/'))
+                os.remove('/tmp/space')
+                print(shutil.disk_usage('/tmp') == before)
+                try:
+                    shutil.disk_usage('/tmp/missing')
+                except FileNotFoundError:
+                    print('FileNotFoundError')
+                """, "fs.tmp", "fs.read:/data");
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.OK);
+        assertThat(r.stdout()).isEqualTo("""
+                usage(total=1998848, used=0, free=1998848)
+                True True
+                4096 488 True
+                usage(total=4096, used=4096, free=0) True
+                True
+                FileNotFoundError
+                """);
+    }
+
+    @Test
     void anExclusiveCreateOfWhatExistsIsFileExistsErrorEvenForADirectory() {
         // As on Linux (and as tempfile.mkstemp relies on to retry another name): EEXIST comes before EISDIR.
         ExecutionResult r = run("excl", """

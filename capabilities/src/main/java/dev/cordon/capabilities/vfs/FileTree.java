@@ -72,6 +72,11 @@ public interface FileTree {
         throw readOnly(path);
     }
 
+    /** The space of the store this tree is on ({@link StoreSpace}): by default a full, read-only one. */
+    default StoreSpace space() throws IOException {
+        return StoreSpace.READ_ONLY;
+    }
+
     /** The error every refused change raises: {@code PermissionError} in the guest. */
     static AccessDeniedException readOnly(VirtualPath path) {
         return new AccessDeniedException(path.toString(), null, "read-only file system");

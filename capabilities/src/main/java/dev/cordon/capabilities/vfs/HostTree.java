@@ -106,6 +106,11 @@ public final class HostTree implements FileTree {
         return ledger == null ? 0 : ledger.bytes();
     }
 
+    @Override
+    public StoreSpace space() {
+        return ledger == null ? StoreSpace.READ_ONLY : StoreSpace.ofQuota(ledger.quota().maxBytes(), ledger.bytes());
+    }
+
     /** Files, directories and links of a writable tree, as counted against its quota. */
     public long usedEntries() {
         return ledger == null ? 0 : ledger.entries();

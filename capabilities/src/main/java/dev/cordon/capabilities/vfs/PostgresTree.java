@@ -120,6 +120,11 @@ final class PostgresTree implements FileTree {
         return true;
     }
 
+    @Override
+    public StoreSpace space() throws IOException {
+        return StoreSpace.ofQuota(quota.maxBytes(), usedBytes());
+    }
+
     /** Bytes held by the files, as the ledger counts them. */
     long usedBytes() throws IOException {
         return ledger()[0];

@@ -88,6 +88,10 @@ final class QuotaLedger {
         bytes = Math.max(0, bytes - delta);
     }
 
+    Quota quota() {
+        return quota;
+    }
+
     synchronized long bytes() {
         return bytes;
     }

@@ -291,6 +291,23 @@ public final class VirtualFileSystem {
         return at != null && at.tree.writable();
     }
 
+    /**
+     * The space of the store holding {@code path}, which must exist, after its links are followed, as
+     * {@code statvfs(2)} reports it: a writable tree's quota, or a full read-only store ({@link StoreSpace}).
+     */
+    public StoreSpace space(VirtualPath path) throws IOException {
+        VirtualPath real = realPath(path);
+        Located at = locate(real);
+        if (at == null) {
+            return StoreSpace.READ_ONLY;
+        }
+        try {
+            return at.tree.space();
+        } catch (FileSystemException e) {
+            throw rethrow(e, path, at);
+        }
+    }
+
     public void setTimes(VirtualPath path, FileTime lastModified, FileTime lastAccess) throws IOException {
         change("utime", path, (tree, relative) -> tree.setTimes(relative, lastModified, lastAccess));
     }

@@ -115,6 +115,22 @@ class WritableTreeTest {
     }
 
     @Test
+    void theStoreSpaceOfTmpIsItsQuotaAndOfEverythingElseAFullReadOnlyStore() throws Exception {
+        assertThat(vfs.space(p("/tmp"))).isEqualTo(new StoreSpace(1_000, 1_000));
+        write("/tmp/a", "x".repeat(300), WRITE, CREATE);
+        vfs.createSymbolicLink(p("/tmp/link"), "a");
+        assertThat(vfs.space(p("/tmp/link"))).isEqualTo(new StoreSpace(1_000, 700));
+        // Outside every mount (the synthetic root), and a read-only mount: full, nothing free, never the host's disk.
+        VirtualFileSystem withMount = vfs.withMount("/data", new HostTree(hostDir));
+        assertThat(withMount.space(p("/"))).isEqualTo(StoreSpace.READ_ONLY);
+        assertThat(withMount.space(p("/data/secret"))).isEqualTo(StoreSpace.READ_ONLY);
+        assertThatThrownBy(() -> vfs.space(p("/tmp/missing"))).isInstanceOf(NoSuchFileException.class);
+        vfs.delete(p("/tmp/a"));
+        assertThat(vfs.space(p("/tmp")).freeBytes()).isEqualTo(1_000);
+        assertThatThrownBy(() -> new StoreSpace(10, 11)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theEntryQuotaCountsFilesDirectoriesAndLinks() throws Exception {
         for (int i = 0; i < 5; i++) {
             vfs.createDirectory(p("/tmp/d" + i));

@@ -2,6 +2,7 @@ package dev.cordon.engine.graalpy;
 
 import dev.cordon.capabilities.vfs.FileAttributes;
 import dev.cordon.capabilities.vfs.FileModes;
+import dev.cordon.capabilities.vfs.StoreSpace;
 import dev.cordon.capabilities.vfs.VirtualFileSystem;
 import dev.cordon.capabilities.vfs.VirtualPath;
 import org.graalvm.polyglot.io.FileSystem;
@@ -344,6 +345,34 @@ final class GuestFileSystem implements FileSystem {
     @Override
     public boolean isSameFile(Path path1, Path path2, LinkOption... options) throws IOException {
         return toRealPath(path1, options).equals(toRealPath(path2, options));
+    }
+
+    // What os.statvfs and shutil.disk_usage report: the store's space as the virtual filesystem gives it.
+
+    @Override
+    public long getFileStoreTotalSpace(Path path) throws IOException {
+        return vfs.space(virtual(path)).totalBytes();
+    }
+
+    @Override
+    public long getFileStoreUnallocatedSpace(Path path) throws IOException {
+        return vfs.space(virtual(path)).freeBytes();
+    }
+
+    @Override
+    public long getFileStoreUsableSpace(Path path) throws IOException {
+        return vfs.space(virtual(path)).freeBytes();
+    }
+
+    @Override
+    public long getFileStoreBlockSize(Path path) throws IOException {
+        vfs.space(virtual(path));
+        return StoreSpace.BLOCK_SIZE;
+    }
+
+    @Override
+    public boolean isFileStoreReadOnly(Path path) throws IOException {
+        return !vfs.isWritable(vfs.realPath(virtual(path)));
     }
 
     private static boolean nofollow(LinkOption... options) {

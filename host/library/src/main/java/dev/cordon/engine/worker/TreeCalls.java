@@ -2,6 +2,7 @@ package dev.cordon.engine.worker;
 
 import dev.cordon.capabilities.vfs.FileAttributes;
 import dev.cordon.capabilities.vfs.FileTree;
+import dev.cordon.capabilities.vfs.StoreSpace;
 import dev.cordon.capabilities.vfs.VirtualPath;
 
 import java.io.IOException;
@@ -44,6 +45,7 @@ final class TreeCalls {
     static final int READ_LINK = 9;
     static final int SET_TIMES = 10;
     static final int SET_MODE = 11;
+    static final int SPACE = 12;
     static final int READ = 20;
     static final int WRITE = 21;
     static final int POSITION = 22;
@@ -245,6 +247,12 @@ final class TreeCalls {
             parent.ask(request(SET_MODE).text(path.toString()).i32(mode));
         }
 
+        @Override
+        public StoreSpace space() throws IOException {
+            Wire.Reader r = parent.ask(request(SPACE));
+            return new StoreSpace(r.i64(), r.i64());
+        }
+
         /** An open file of the parent's, by its handle. */
         private final class RemoteChannel implements SeekableByteChannel {
             private final int handle;
@@ -366,6 +374,10 @@ final class TreeCalls {
                             a == Long.MIN_VALUE ? null : FileTime.fromMillis(a));
                 }
                 case SET_MODE -> tree.setMode(path(r), r.i32());
+                case SPACE -> {
+                    StoreSpace space = tree.space();
+                    reply.i64(space.totalBytes()).i64(space.freeBytes());
+                }
                 case READ -> {
                     SeekableByteChannel c = handle(r);
                     int max = r.i32();
