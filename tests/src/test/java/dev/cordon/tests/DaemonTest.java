@@ -4,6 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -24,11 +27,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code cordon run} handed to the user's background process, all real processes: the client in a JVM of its own
  * as the launcher starts it, the background process started by that client on first use through an installation's
- * {@code cordon} launcher (here a script that starts this JVM's class path), a Unix-domain socket between them.
+ * {@code cordon} launcher (here a script that starts this JVM's class path), a Unix-domain socket between them; and
+ * the native client the build makes where there is a C compiler, which needs no JVM once a process listens.
  */
 class DaemonTest {
 
@@ -49,6 +54,8 @@ class DaemonTest {
                 + System.getProperty("java.class.path") + "' dev.cordon.cli.Main \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         env.put("CORDON_DAEMON_DIR", sockets.toString());
+        // The JDK the launcher chose: the native client hands over to the Java client of this JDK.
+        env.put("JAVA_HOME", System.getProperty("java.home"));
         // A process a failed test leaves behind ends soon on its own.
         env.put("CORDON_DAEMON_IDLE", "2m");
     }
@@ -63,12 +70,37 @@ class DaemonTest {
     record Run(int exit, String out, String err) {
     }
 
-    /** The client as the launcher starts it, in {@code cwd}, with {@code stdin} on its standard input. */
+    /** The native client the build makes where there is a C compiler. */
+    private static final Path NATIVE = Path.of("..", "host", "cli", "target", "cordon-client").toAbsolutePath().normalize();
+
+    /** How the launcher hands a command over: a client JVM, or the native client (which may exec that JVM). */
+    enum Client { JAVA, NATIVE }
+
+    /** The Java client as the launcher starts it, in {@code cwd}, with {@code stdin} on its standard input. */
     private Run client(Path cwd, String stdin, String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Dcordon.home=" + home, "-cp",
-                System.getProperty("java.class.path"), "dev.cordon.cli.daemon.DaemonClient"));
+        return client(Client.JAVA, cwd, stdin, args);
+    }
+
+    private Run client(Client kind, Path cwd, String stdin, String... args) throws Exception {
+        return launch(command(kind, System.getProperty("java.class.path"), args), cwd, stdin);
+    }
+
+    /** The command line of a client; {@code jar} is what the native client would hand over to. */
+    private List<String> command(Client kind, String jar, String... args) {
+        List<String> cmd = new ArrayList<>();
+        if (kind == Client.NATIVE) {
+            assumeTrue(Files.isExecutable(NATIVE), "no C compiler built the native client");
+            cmd.addAll(List.of(NATIVE.toString(), home.toString(), jar));
+        } else {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            cmd.addAll(List.of(java, "-XX:TieredStopAtLevel=1", "-Dcordon.home=" + home, "-cp", jar,
+                    "dev.cordon.cli.daemon.DaemonClient"));
+        }
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private Run launch(List<String> cmd, Path cwd, String stdin) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -98,8 +130,9 @@ class DaemonTest {
         }
     }
 
-    @Test
-    void aCommandHandedOverBehavesAsInItsOwnProcess() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Client.class)
+    void aCommandHandedOverBehavesAsInItsOwnProcess(Client kind) throws Exception {
         Path work = Files.createDirectories(tmp.resolve("work"));
         Files.writeString(work.resolve("greet.py"), """
                 import sys, cordon
@@ -108,13 +141,13 @@ class DaemonTest {
                 print("to stderr", file=sys.stderr)
                 sys.exit(int(input()))
                 """);
-        Run first = client(work, "world\n5\nleft unread\n", "run", "--param", "n=7", "greet.py");
+        Run first = client(kind, work, "world\n5\nleft unread\n", "run", "--param", "n=7", "greet.py");
         assertThat(first.out()).isEqualTo("hello world 7\n");
         assertThat(first.err()).contains("to stderr");
         assertThat(first.exit()).as(first.err()).isEqualTo(1);
 
         // Relative paths are the client's: the data directory is made in its working directory.
-        Run write = client(work, "", "run", "--grant", "fs.tmp", "--data-dir", "state", "-c",
+        Run write = client(kind, work, "", "run", "--grant", "fs.tmp", "--data-dir", "state", "-c",
                 "with open('/tmp/kept.txt', 'w') as f: f.write('kept')\nprint(open('/tmp/kept.txt').read())");
         assertThat(write.out()).as(write.err()).isEqualTo("kept\n");
         assertThat(write.exit()).isZero();
@@ -122,11 +155,11 @@ class DaemonTest {
             assertThat(files.filter(f -> f.getFileName().toString().equals("kept.txt"))).hasSize(1);
         }
 
-        Run limit = client(work, "", "run", "--timeout", "1s", "-c", "while True: pass");
+        Run limit = client(kind, work, "", "run", "--timeout", "1s", "-c", "while True: pass");
         assertThat(limit.exit()).isEqualTo(3);
         assertThat(limit.err()).contains("TIMEOUT");
 
-        Run usage = client(work, "", "run", "--no-such-option");
+        Run usage = client(kind, work, "", "run", "--no-such-option");
         assertThat(usage.exit()).isEqualTo(2);
         assertThat(usage.err()).contains("--no-such-option");
 
@@ -137,6 +170,81 @@ class DaemonTest {
         assertThat(stop.out()).contains("stopping");
         assertThat(socket).doesNotExist();
         assertThat(client(work, "", "daemon", "status").out()).contains("no background process is running");
+    }
+
+    @Test
+    void theNativeClientFindsTheProcessTheJavaClientStartedAndNeedsNoJvm() throws Exception {
+        assertThat(client(tmp, "", "run", "-c", "print('up')").out()).isEqualTo("up\n");
+        // Handed a jar that is not there: had it not found the same socket, its hand-over would fail.
+        Run r = launch(command(Client.NATIVE, tmp.resolve("no-such.jar").toString(), "run", "-c", "print('native')"),
+                tmp, "");
+        assertThat(r.out()).as(r.err()).isEqualTo("native\n");
+        assertThat(r.exit()).isZero();
+        assertThat(client(tmp, "", "daemon", "status").out()).contains("2 command(s) served");
+    }
+
+    @Test
+    void theNativeClientRelaysTheProtocolAndEndsCleanlyOnAProcessThatBreaksIt() throws Exception {
+        assertThat(client(tmp, "", "run", "-c", "print('up')").out()).isEqualTo("up\n");
+        Path socket = theSocket();
+        client(tmp, "", "daemon", "stop");
+        List<String> cmd = command(Client.NATIVE, tmp.resolve("no-such.jar").toString(), "run", "-c", "x");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            // A process that speaks the protocol: output, a read of standard input, then an exit code.
+            CompletableFuture<Run> run = CompletableFuture.supplyAsync(() -> launchUnchecked(cmd, "typed\n"));
+            try (SocketChannel c = server.accept()) {
+                assertThat(new String(frame(c, 'Q'), StandardCharsets.UTF_8)).isEqualTo(tmp + "\0run\0-c\0x\0");
+                send(c, 'O', "out".getBytes());
+                send(c, 'E', "err".getBytes());
+                send(c, 'R', ByteBuffer.allocate(4).putInt(3).array());
+                assertThat(new String(frame(c, 'I'), StandardCharsets.UTF_8)).isEqualTo("typ");
+                send(c, 'C', ByteBuffer.allocate(4).putInt(7).array());
+            }
+            assertThat(run.get(60, TimeUnit.SECONDS)).isEqualTo(new Run(7, "out", "err"));
+            // Broken processes: each ends the client with 70 and a message naming the process's log.
+            List<byte[]> broken = List.of(
+                    new byte[0],                                                             // gone before the exit code
+                    "Z".getBytes(StandardCharsets.US_ASCII),                                 // an unknown frame type
+                    ByteBuffer.allocate(5).put((byte) 'O').putInt(Integer.MAX_VALUE).array(), // past the bound
+                    ByteBuffer.allocate(8).put((byte) 'O').putInt(100).put("ab\0".getBytes()).array(), // cut short
+                    ByteBuffer.allocate(7).put((byte) 'C').putInt(2).put("ab".getBytes()).array(),   // a short code
+                    new byte[] {'C', 0, 0});                                                 // a length cut short
+            for (byte[] bytes : broken) {
+                CompletableFuture<Run> r = CompletableFuture.supplyAsync(() -> launchUnchecked(cmd, ""));
+                try (SocketChannel c = server.accept()) {
+                    frame(c, 'Q');
+                    c.write(ByteBuffer.wrap(bytes));
+                }
+                Run result = r.get(60, TimeUnit.SECONDS);
+                assertThat(result.exit()).as(result.err()).isEqualTo(70);
+                assertThat(result.err()).startsWith("cordon: the background process ").contains(".log)");
+                assertThat(result.out()).isEmpty();
+            }
+        }
+    }
+
+    private Run launchUnchecked(List<String> cmd, String stdin) {
+        try {
+            return launch(cmd, tmp, stdin);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] frame(SocketChannel c, char type) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(5);
+        while (head.hasRemaining() && c.read(head) >= 0) {
+        }
+        assertThat((char) head.get(0)).isEqualTo(type);
+        ByteBuffer payload = ByteBuffer.allocate(head.getInt(1));
+        while (payload.hasRemaining() && c.read(payload) >= 0) {
+        }
+        return payload.array();
+    }
+
+    private static void send(SocketChannel c, char type, byte[] payload) throws IOException {
+        c.write(ByteBuffer.allocate(5 + payload.length).put((byte) type).putInt(payload.length).put(payload).flip());
     }
 
     @Test
@@ -198,11 +306,12 @@ class DaemonTest {
         assertThat(client(tmp, "", "daemon", "status").out()).contains("2 command(s) served");
     }
 
-    @Test
-    void aSocketDirectoryOthersMayOpenIsRefused() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Client.class)
+    void aSocketDirectoryOthersMayOpenIsRefused(Client kind) throws Exception {
         Files.createDirectories(sockets);
         Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Run r = client(tmp, "", "run", "-c", "print(1)");
+        Run r = client(kind, tmp, "", "run", "-c", "print(1)");
         assertThat(r.exit()).isEqualTo(70);
         assertThat(r.err()).contains("may be opened by other users").contains("CORDON_NO_DAEMON=1");
         assertThat(r.out()).isEmpty();

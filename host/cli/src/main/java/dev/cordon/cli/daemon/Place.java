@@ -46,7 +46,8 @@ final class Place {
 
     /**
      * The socket of the process that serves this installation (its directory {@code home}), its latest build
-     * and these settings: every {@code CORDON_*} variable but the daemon's own, the JDK.
+     * and these settings: every {@code CORDON_*} variable but the daemon's own, and {@code JAVA_HOME} (the JDK the
+     * launcher chose). The native client (src/main/c/cordon-client.c) computes the same name.
      */
     static Path socket(Path directory, Path home, Map<String, String> env) throws IOException {
         StringBuilder b = new StringBuilder(home.toAbsolutePath().normalize().toString()).append('\n');
@@ -54,7 +55,7 @@ final class Place {
         if (Files.exists(stamp)) {
             b.append(Files.getLastModifiedTime(stamp).toMillis());
         }
-        b.append('\n').append(System.getProperty("java.home")).append('\n');
+        b.append('\n');
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             String name = e.getKey();
             if ((name.startsWith("CORDON_") || name.equals("JAVA_HOME")) && !name.startsWith("CORDON_DAEMON_")
