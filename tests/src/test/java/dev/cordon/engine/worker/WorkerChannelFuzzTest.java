@@ -81,7 +81,7 @@ class WorkerChannelFuzzTest {
     Arbitrary<byte[]> payloads() {
         // Mostly well-formed openings (a mount index of 0, a known operation) followed by anything.
         Arbitrary<byte[]> tail = Arbitraries.bytes().array(byte[].class).ofMaxSize(40);
-        Arbitrary<Integer> op = Arbitraries.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 20, 21, 22, 23, 24, 25, 26, 99);
+        Arbitrary<Integer> op = Arbitraries.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 21, 22, 23, 24, 25, 26, 99);
         return Arbitraries.oneOf(tail, op.flatMap(o -> tail.map(t -> {
             byte[] b = new byte[5 + t.length];
             b[4] = (byte) (int) o;
