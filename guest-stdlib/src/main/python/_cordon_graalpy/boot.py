@@ -554,6 +554,8 @@ def _guard_builtins():
     for f, original in ((sum, original_sum), (min, original_min), (max, original_max), (all, original_all)):
         f.__doc__ = original.__doc__
         f.__module__ = "builtins"
+        # As the builtin's: pickle names a function by its module and qualified name (pickle.dumps(min)).
+        f.__qualname__ = f.__name__
         setattr(builtins, f.__name__, f)
 
 

@@ -1051,9 +1051,7 @@ def install(monotonic, shared=None):
             return original_pow(base, exp)
         return original_pow(base, exp, mod)
 
-    pow.__doc__ = original_pow.__doc__
-    pow.__module__ = "builtins"
-    builtins.pow = pow
+    builtins.pow = like(pow, original_pow, None)
 
     original_format = builtins.format
 
@@ -1061,18 +1059,14 @@ def install(monotonic, shared=None):
         _check_spec(format_spec)
         return original_format(value, format_spec)
 
-    format.__doc__ = original_format.__doc__
-    format.__module__ = "builtins"
-    builtins.format = format
+    builtins.format = like(format, original_format, None)
 
     original_sorted = builtins.sorted
 
     def sorted(iterable, /, *, key=None, reverse=False):
         return original_sorted(sized(iterable), key=key, reverse=reverse)
 
-    sorted.__doc__ = original_sorted.__doc__
-    sorted.__module__ = "builtins"
-    builtins.sorted = sorted
+    builtins.sorted = like(sorted, original_sorted, None)
 
     def check_factorial(n, *rest):
         if _isinstance(n, _int) and n > 20000:
@@ -1146,6 +1140,6 @@ def install(monotonic, shared=None):
         return _eval(source, g, l)
 
     for f, original in ((compile, _compile), (exec, _exec), (eval, _eval)):
-        f.__doc__ = original.__doc__
-        f.__module__ = "builtins"
+        # Named as the builtin, so that pickle finds it as builtins.exec.
+        like(f, original, None).__module__ = "builtins"
         setattr(builtins, f.__name__, f)
