@@ -1141,5 +1141,4 @@ def install(monotonic, shared=None):
 
     for f, original in ((compile, _compile), (exec, _exec), (eval, _eval)):
         # Named as the builtin, so that pickle finds it as builtins.exec.
-        like(f, original, None).__module__ = "builtins"
-        setattr(builtins, f.__name__, f)
+        setattr(builtins, f.__name__, like(f, original, None))

@@ -339,7 +339,7 @@ static int relay(int fd, const char *socket) {
             broken(socket, "ended before the command did");
         }
         uint32_t length = (uint32_t) number(head + 1);
-        if (got < 0 || length > MAX_FRAME || read_exactly(fd, payload, length) < (length > 0 ? 1 : 0)) {
+        if (got < 0 || length > MAX_FRAME || read_exactly(fd, payload, length) != 1) {
             broken(socket, "broke off a frame");
         }
         switch (head[0]) {

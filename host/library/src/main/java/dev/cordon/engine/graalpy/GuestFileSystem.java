@@ -366,7 +366,7 @@ final class GuestFileSystem implements FileSystem {
 
     @Override
     public long getFileStoreBlockSize(Path path) throws IOException {
-        vfs.space(virtual(path));
+        vfs.attributes(virtual(path), true);
         return StoreSpace.BLOCK_SIZE;
     }
 
