@@ -60,6 +60,7 @@ static char *home, *jar;
 static int argument_count;
 static char **arguments;
 
+/* The Java client as the launcher (./cordon) starts it: keep these options the same as its own. */
 static void java_client(void) {
     const char *java_home = getenv("JAVA_HOME");
     if (java_home == NULL) {
